@@ -1,0 +1,2 @@
+/* Placeholder so the dnscheck library has a translation unit. */
+int dnscheck_placeholder_;

@@ -1,0 +1,2 @@
+/* Placeholder so the relayd library has a translation unit. */
+int relayd_placeholder_;
