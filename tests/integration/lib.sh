@@ -1,0 +1,149 @@
+# Shared helpers for integration tests (sourced, bash).
+# Every server listens on 127.0.0.1 (or ::1) on a free high port, in a
+# temporary directory removed at exit with everything it started.
+set -euo pipefail
+
+: "${POSTERN:?POSTERN must name the postern binary}"
+: "${SOURCE_DIR:?}"
+
+T=$(mktemp -d /tmp/postern-test.XXXXXX)
+PIDS=()
+FAILS=0
+PASSES=0
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	if [ "${KEEP_TMP:-}" = "" ]; then
+		rm -rf "$T"
+	else
+		echo "kept $T"
+	fi
+}
+trap cleanup EXIT
+
+# A TCP and UDP port free on 127.0.0.1 right now.
+free_port() {
+	python3 - <<'PY'
+import socket
+while True:
+    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        u.close(); t.close()
+PY
+}
+
+# Wait until something answers on 127.0.0.1:PORT (TCP), at most 10 s.
+wait_port() {
+	local port=$1 i
+	for i in $(seq 1 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "nothing listens on 127.0.0.1:$port" >&2
+	return 1
+}
+
+pass() {
+	PASSES=$((PASSES + 1))
+	echo "ok - $*"
+}
+
+fail() {
+	FAILS=$((FAILS + 1))
+	echo "FAIL - $*"
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1: got [$2], want [$3]"
+	fi
+}
+
+# expect_match WHAT TEXT REGEX
+expect_match() {
+	if printf '%s' "$2" | grep -Eq -- "$3"; then
+		pass "$1"
+	else
+		fail "$1: [$2] does not match /$3/"
+	fi
+}
+
+# Print the closing line and exit non-zero on any failure.
+finish() {
+	echo "$PASSES passed, $FAILS failed"
+	[ "$FAILS" = 0 ] && [ "$PASSES" -gt 0 ]
+}
+
+TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
+
+# start_knot ZONE_DIR: serve every ZONE_DIR/NAME.zone as zone NAME with
+# RFC 2136 updates allowed for TSIG key "postern" (hmac-sha256,
+# $TSIG_SECRET). Sets KNOT_PORT. Zones are not written back to their files.
+start_knot() {
+	local zdir=$1 z name
+	KNOT_PORT=$(free_port)
+	mkdir -p "$T/knot"
+	cat >"$T/knot/knot.conf" <<CONF
+server:
+    listen: 127.0.0.1@$KNOT_PORT
+    rundir: $T/knot
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: $T/knot
+key:
+  - id: postern
+    algorithm: hmac-sha256
+    secret: $TSIG_SECRET
+acl:
+  - id: update
+    key: postern
+    action: update
+template:
+  - id: default
+    storage: $zdir
+    file: "%s.zone"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+    semantic-checks: off
+zone:
+CONF
+	for z in "$zdir"/*.zone; do
+		name=$(basename "$z" .zone)
+		printf '  - domain: %s\n    acl: update\n' "$name" \
+		    >>"$T/knot/knot.conf"
+	done
+	knotd -c "$T/knot/knot.conf" >"$T/knot/log" 2>&1 &
+	PIDS+=($!)
+	wait_port "$KNOT_PORT"
+	# Wait until the zones are loaded (an SOA answer for the first).
+	name=$(basename "$(ls "$zdir"/*.zone | head -1)" .zone)
+	for _ in $(seq 1 50); do
+		if kdig +short +time=1 @127.0.0.1 -p "$KNOT_PORT" SOA "$name" |
+		    grep -q .; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "knotd did not load $name:" >&2
+	cat "$T/knot/log" >&2
+	return 1
+}
