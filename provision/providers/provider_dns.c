@@ -260,6 +260,13 @@ provider_txt_rr(const char *name, uint32_t ttl, const struct txt_record *r)
 }
 
 void
+provider_resolver_revive(ldns_resolver *res)
+{
+	for (size_t i = 0; i < ldns_resolver_nameserver_count(res); i++)
+		ldns_resolver_set_nameserver_rtt(res, i, LDNS_RESOLV_RTT_MIN);
+}
+
+void
 provider_backoff(unsigned attempt)
 {
 	uint64_t ms = 250;

@@ -46,6 +46,11 @@ void provider_txt_from_rrs(const ldns_rr_list *list, const ldns_rdf *name,
 ldns_rr *provider_txt_rr(const char *name, uint32_t ttl,
     const struct txt_record *r);
 
+/*
+ * ldns marks a server that timed out as unreachable and then fails at once:
+ * call before each retry so that the retry asks it again.
+ */
+void provider_resolver_revive(ldns_resolver *res);
 /* Sleep before retry attempt n (1, 2, ...): 250 ms doubling, at most 2 s. */
 void provider_backoff(unsigned attempt);
 

@@ -22,6 +22,7 @@ struct rfc2136 {
 	ldns_resolver *q;
 	ldns_resolver *res;
 	char server[300]; /* host:port, for messages */
+	uint64_t timeout;
 };
 
 static int
@@ -32,6 +33,7 @@ rfc2136_init(struct provider *p, struct err *e)
 	char *key, *alg;
 
 	hostport_format(&pc->server_hp, r->server, sizeof(r->server));
+	r->timeout = pc->timeout;
 	r->res = provider_resolver_new(&pc->server_hp, pc->timeout, e);
 	if (r->res == NULL) {
 		free(r);
@@ -139,7 +141,10 @@ rfc2136_send_error(struct rfc2136 *r, ldns_status st, struct err *e)
 		               : "(none)",
 		           ldns_get_errorstr_by_id(st)),
 		       PROVIDER_ERR_PERM;
-	return err_set(e, "server %s: no answer (%s)", r->server,
+	return err_set(e,
+	           "server %s: no answer after %d attempts of %llu s "
+	           "(%s)",
+	           r->server, RFC2136_ATTEMPTS, (unsigned long long)r->timeout,
 	           ldns_get_errorstr_by_id(st)),
 	       PROVIDER_ERR_TEMP;
 }
@@ -158,6 +163,7 @@ rfc2136_soa(void *ctx, const char *qname, char **apex, struct err *e)
 	for (unsigned a = 1; a <= RFC2136_ATTEMPTS && name != NULL; a++) {
 		if (a > 1)
 			provider_backoff(a - 1);
+		provider_resolver_revive(r->q);
 		st = ldns_resolver_query_status(&pkt, r->q, name,
 		    LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, 0);
 		if (st == LDNS_STATUS_OK ||
@@ -204,6 +210,7 @@ rfc2136_list_txt(struct provider *p, const char *zone, const char *name,
 	for (unsigned a = 1; a <= RFC2136_ATTEMPTS; a++) {
 		if (a > 1)
 			provider_backoff(a - 1);
+		provider_resolver_revive(r->q);
 		txt_set_cleanup(out);
 		rc = provider_txt_query(r->q, name, out, e);
 		if (rc != PROVIDER_ERR_TEMP)
@@ -295,6 +302,7 @@ rfc2136_replace_txt(struct provider *p, const char *zone, const char *name,
 
 		if (a > 1)
 			provider_backoff(a - 1);
+		provider_resolver_revive(r->res);
 		rc = rfc2136_send_update(r, pkt, e);
 		ldns_pkt_free(pkt);
 		if (rc != PROVIDER_ERR_TEMP)
