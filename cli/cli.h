@@ -46,5 +46,6 @@ int cli_usage_error(struct cli *cli, const char *cmd, const char *fmt, ...)
 
 int cmd_config(struct cli *cli, int argc, char **argv);
 int cmd_passwd(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
 
 #endif
