@@ -57,7 +57,8 @@ flush_errors(struct loader *ld)
 {
 	int rc = 0;
 
-	qsort(ld->msgs, ld->nmsgs, sizeof(*ld->msgs), msg_cmp);
+	if (ld->nmsgs > 0)
+		qsort(ld->msgs, ld->nmsgs, sizeof(*ld->msgs), msg_cmp);
 	for (size_t i = 0; i < ld->nmsgs; i++) {
 		struct cfg_msg *m = &ld->msgs[i];
 
