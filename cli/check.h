@@ -16,5 +16,7 @@ int check_resolver(struct cli *cli, const char *cmd, struct config **cfgp,
 void check_print_json(json_t *j);
 /* postern check [-c FILE] [--domain D] [--json] */
 int cmd_check_all(struct cli *cli, int argc, char **argv);
+/* check dkim|dmarc|ptr: what is the check's name. */
+int cmd_check_one(struct cli *cli, const char *what, int argc, char **argv);
 
 #endif

@@ -161,6 +161,24 @@ check_spf(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+static int
+check_dkim(struct cli *cli, int argc, char **argv)
+{
+	return cmd_check_one(cli, "dkim", argc, argv);
+}
+
+static int
+check_dmarc(struct cli *cli, int argc, char **argv)
+{
+	return cmd_check_one(cli, "dmarc", argc, argv);
+}
+
+static int
+check_ptr(struct cli *cli, int argc, char **argv)
+{
+	return cmd_check_one(cli, "ptr", argc, argv);
+}
+
 struct check_sub {
 	const char *name;
 	cli_cmd_fn *fn;
@@ -168,6 +186,9 @@ struct check_sub {
 
 static const struct check_sub check_subs[] = {
 	{ "spf", check_spf },
+	{ "dkim", check_dkim },
+	{ "dmarc", check_dmarc },
+	{ "ptr", check_ptr },
 };
 
 int

@@ -142,27 +142,14 @@ const char *spf_result_name(enum spf_result res);
 /* The evaluation as JSON (result, reason, lookups, trace); caller decrefs. */
 struct json_t *spf_eval_json(const struct spf_eval *ev);
 
-/* Lint: what an operator should know about a domain's SPF record. */
-struct spf_lint {
-	size_t lookups;      /* DNS-querying terms through includes/redirects */
-	size_t void_lookups; /* include/redirect/a/mx/exists targets empty */
-	bool has_ptr;
-	bool permissive_all; /* +all or ?all in the top record */
-	bool type99;         /* a deprecated SPF (type 99) record exists */
-	bool too_long;       /* the TXT answer no longer fits 512 bytes */
-	bool dns_error;      /* some part could not be fetched */
-	size_t records;      /* SPF records at the domain */
-	struct buf tree;     /* the include tree, one term a line */
-	struct buf warnings; /* one warning a line */
-};
-
 /*
- * Count and lint: walk domain's record (or record, when not NULL: a text
- * to check before publishing it) through include and redirect. Terms with
- * macros count once and are not followed. Free with spf_lint_cleanup().
+ * Count the DNS-querying terms of domain's record (or of record, when not
+ * NULL: a text to check before publishing it), through include and
+ * redirect, as 4.6.4 counts them; *voids counts targets without a record.
+ * Terms with macros count once and are not followed. -1 and e when a part
+ * cannot be fetched (DNS error) or parsed.
  */
-void spf_lint_run(struct resolver *r, const char *domain, const char *record,
-    struct spf_lint *out);
-void spf_lint_cleanup(struct spf_lint *l);
+int spf_count_lookups(struct resolver *r, const char *domain,
+    const char *record, size_t *lookups, size_t *voids, struct err *e) WUR;
 
 #endif
