@@ -6,6 +6,7 @@
 #include <libpsl.h>
 
 #include "common/util.h"
+#include "dnscheck/dmarc.h"
 #include "dnscheck/report.h"
 #include "dnscheck/tags.h"
 
@@ -210,4 +211,20 @@ report_check_dmarc(struct resolver *r, const char *domain,
 	} else
 		dmarc_judge(r, domain, at, text, d);
 	free(org);
+}
+
+int
+dmarc_record_check(const char *p, size_t len, char *why, size_t whylen)
+{
+	struct taglist t;
+	struct err e;
+	int rc;
+
+	if (taglist_parse(p, len, &t, &e) == -1) {
+		snprintf(why, whylen, "%s", e.msg);
+		return -1;
+	}
+	rc = dmarc_validate(&t, why, whylen);
+	taglist_cleanup(&t);
+	return rc;
 }

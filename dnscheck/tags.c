@@ -78,7 +78,7 @@ taglist_parse(const char *p, size_t len, struct taglist *out, struct err *e)
 				break; /* a trailing ";" */
 			taglist_cleanup(out);
 			return err_set(e, "\"%.*s\" is not tag=value",
-			    (int)(te - s > 40 ? 40 : te - s), s);
+			    (int)(b - a > 40 ? 40 : b - a), a);
 		}
 		ne = eq;
 		vs = eq + 1;
