@@ -14,12 +14,14 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "init", NULL, "init --domain D --ip IP --provider TYPE [-o FILE]",
-	    "#7" },
+	{ "init", cmd_init,
+	    "init --domain D --ip IP --provider TYPE [--hostname NAME] [-o "
+	    "FILE] [--force]",
+	    NULL },
 	{ "config", cmd_config, "config check [-c FILE]", NULL },
-	{ "keys", NULL,
+	{ "keys", cmd_keys,
 	    "keys generate|list [-c FILE] | keys record --domain D --selector "
-	    "S [--zone] | keys rotate --domain D",
+	    "S [--zone] | keys rotate --domain D (rotate: not built yet)",
 	    "#4" },
 	{ "plan", NULL, "plan [-c FILE]", "#4" },
 	{ "apply", NULL, "apply [-c FILE] [--yes] [--dry-run] [--no-wait]",

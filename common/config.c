@@ -882,6 +882,7 @@ config_load_string(const char *name, const char *text, size_t len,
 	ld.file = name;
 	ld.errors = errors;
 	*out = load_text(&ld, text, len);
+	cfg_strlist_free(&ld.provider_names);
 	flush_errors(&ld);
 	return *out != NULL ? 0 : -1;
 }
