@@ -27,7 +27,7 @@ static const struct command commands[] = {
 	{ "apply", NULL, "apply [-c FILE] [--yes] [--dry-run] [--no-wait]",
 	    "#4" },
 	{ "migrate", NULL, "migrate [-c FILE] [--yes]", "#7" },
-	{ "check", NULL,
+	{ "check", cmd_check,
 	    "check [-c FILE] [--domain D] [--json] | check spf --ip IP "
 	    "--sender ADDR [--helo NAME] | check dkim|dmarc --domain D "
 	    "[--selector S] | check ptr --ip IP [--helo NAME]",
