@@ -14,8 +14,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "init", NULL, "init --domain D --ip IP --provider TYPE [-o FILE]",
-	    "#7" },
+	{ "init", cmd_init,
+	    "init --domain D --ip IP --provider TYPE [--hostname NAME] [-o "
+	    "FILE] [--force]",
+	    NULL },
 	{ "config", cmd_config, "config check [-c FILE]", NULL },
 	{ "keys", NULL,
 	    "keys generate|list [-c FILE] | keys record --domain D --selector "

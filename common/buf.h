@@ -27,7 +27,8 @@ int buf_append(struct buf *b, const void *p, size_t n) WUR;
 int buf_append_str(struct buf *b, const char *s) WUR;
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3))) WUR;
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap) WUR;
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0))) WUR;
 /* Hand the data to the caller (who frees it) and leave b empty. */
 char *buf_steal(struct buf *b, size_t *len);
 

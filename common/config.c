@@ -57,7 +57,8 @@ flush_errors(struct loader *ld)
 {
 	int rc = 0;
 
-	qsort(ld->msgs, ld->nmsgs, sizeof(*ld->msgs), msg_cmp);
+	if (ld->nmsgs > 0)
+		qsort(ld->msgs, ld->nmsgs, sizeof(*ld->msgs), msg_cmp);
 	for (size_t i = 0; i < ld->nmsgs; i++) {
 		struct cfg_msg *m = &ld->msgs[i];
 
@@ -881,6 +882,7 @@ config_load_string(const char *name, const char *text, size_t len,
 	ld.file = name;
 	ld.errors = errors;
 	*out = load_text(&ld, text, len);
+	cfg_strlist_free(&ld.provider_names);
 	flush_errors(&ld);
 	return *out != NULL ? 0 : -1;
 }

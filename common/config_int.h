@@ -68,6 +68,7 @@ struct loader {
 	size_t nmsgs, msgcap;
 	char path[512];
 	struct config *cfg;
+	struct strlist provider_names; /* every name under providers: */
 };
 
 /* Add an error at line:col (0:0 for the file as a whole). */

@@ -42,9 +42,9 @@ parse_hostports(struct loader *ld, yaml_node_t *n, const char *name,
 	for (size_t i = 0; i < list->n; i++)
 		if (hostport_parse(list->v[i], default_port, true, &hp[i],
 		        &e) == -1)
-			cfg_key_error(ld, n, name,
-			    "entry %zu: expected IP or IP:PORT, got \"%s\": %s",
-			    i, list->v[i], e.msg);
+			cfg_item_error(ld, n, name, i,
+			    "expected IP or IP:PORT, got \"%s\": %s",
+			    list->v[i], e.msg);
 	return hp;
 }
 
@@ -90,6 +90,15 @@ static const struct cfg_key dns_keys[] = {
 };
 static const struct cfg_table dns_table = { dns_keys, sizeof(struct dns_cfg),
 	NULL, dns_check };
+
+/* Whether key name of mapping n holds a list (an empty one, for checks). */
+static bool
+is_seq(struct loader *ld, yaml_node_t *n, const char *name)
+{
+	yaml_node_t *v = cfg_value_node(ld, n, name);
+
+	return v != n && v->type == YAML_SEQUENCE_NODE;
+}
 
 static void
 listen_check(struct loader *ld, yaml_node_t *n, void *obj)
@@ -250,7 +259,7 @@ route_check(struct loader *ld, yaml_node_t *n, void *obj)
 			    "\"%s\"",
 			    r->domains.v[i]);
 	}
-	if (r->domains.n == 0 && cfg_value_node(ld, n, "domains") != n)
+	if (r->domains.n == 0 && is_seq(ld, n, "domains"))
 		cfg_key_error(ld, n, "domains",
 		    "expected at least one domain (\"*\" for all)");
 	if (r->via != NULL && strcmp(r->via, "mx") == 0)
@@ -312,7 +321,7 @@ relay_addresses(struct loader *ld, yaml_node_t *n, struct relay_cfg *r)
 			    "expected an IPv4 or IPv6 address, got "
 			    "\"%s\"",
 			    r->public_ips.v[i]);
-	if (r->public_ips.n == 0 && cfg_value_node(ld, n, "public_ips") != n)
+	if (r->public_ips.n == 0 && is_seq(ld, n, "public_ips"))
 		cfg_key_error(ld, n, "public_ips",
 		    "expected at least one address");
 	free(r->allow_net);
@@ -336,7 +345,7 @@ relay_listeners(struct loader *ld, yaml_node_t *n, struct relay_cfg *r)
 {
 	char a[300], b[300];
 
-	if (r->nlisten == 0 && cfg_value_node(ld, n, "listen") != n)
+	if (r->nlisten == 0 && is_seq(ld, n, "listen"))
 		cfg_key_error(ld, n, "listen",
 		    "expected at least one listener");
 	for (size_t i = 0; i < r->nlisten; i++) {
@@ -838,6 +847,7 @@ parse_providers(struct loader *ld, yaml_node_t *n, void *obj)
 
 		if (name == NULL)
 			continue;
+		(void)cfg_strlist_add(&ld->provider_names, name);
 		old = cfg_path_push(ld, ".%s", name);
 		for (size_t i = 0; i < cfg->nproviders; i++)
 			if (strcmp(cfg->providers[i].name, name) == 0)
@@ -911,6 +921,12 @@ root_check(struct loader *ld, yaml_node_t *n, void *obj)
 				found = true;
 			}
 		}
+		/* A provider that is there but broken has its own error. */
+		for (size_t j = 0;
+		     d->provider != NULL && !found && j < ld->provider_names.n;
+		     j++)
+			found =
+			    strcmp(ld->provider_names.v[j], d->provider) == 0;
 		if (d->provider != NULL && !found) {
 			cfg_errorf(ld, (size_t)d->provider_pos.line,
 			    (size_t)d->provider_pos.col,

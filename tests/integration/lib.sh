@@ -1,7 +1,7 @@
 # Shared helpers for integration tests (sourced, bash).
 # Every server listens on 127.0.0.1 (or ::1) on a free high port, in a
 # temporary directory removed at exit with everything it started.
-set -euo pipefail
+set -uo pipefail   # no -e: tests check exit codes themselves
 
 : "${POSTERN:?POSTERN must name the postern binary}"
 : "${SOURCE_DIR:?}"
