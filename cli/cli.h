@@ -47,5 +47,6 @@ int cli_usage_error(struct cli *cli, const char *cmd, const char *fmt, ...)
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_config(struct cli *cli, int argc, char **argv);
 int cmd_passwd(struct cli *cli, int argc, char **argv);
+int cmd_queue(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -316,10 +316,10 @@ smtp_relay_refusal(const struct smtp_session *s)
 }
 
 /* MAIL: sequence and authentication checks. */
-static struct smtp_reply
+static struct smtp_choice
 choose_mail(const struct smtp_session *s)
 {
-	struct smtp_reply r = { SMTP_ACT_MAIL, NULL };
+	struct smtp_choice r = { SMTP_ACT_MAIL, NULL };
 
 	if (!s->greeted)
 		r.text = "503 5.5.1 Send EHLO first";
@@ -335,10 +335,10 @@ choose_mail(const struct smtp_session *s)
 }
 
 /* RCPT: sequence, relaying and recipient limit. */
-static struct smtp_reply
+static struct smtp_choice
 choose_rcpt(const struct smtp_session *s)
 {
-	struct smtp_reply r = { SMTP_ACT_RCPT, NULL };
+	struct smtp_choice r = { SMTP_ACT_RCPT, NULL };
 
 	if (!s->in_mail)
 		r.text = "503 5.5.1 Need MAIL before RCPT";
@@ -396,20 +396,20 @@ auth_refusal(const struct smtp_session *s)
 }
 
 /* Wrap an optional refusal: NULL means "perform act". */
-static struct smtp_reply
+static struct smtp_choice
 refuse_or(const char *refusal, enum smtp_action act)
 {
-	struct smtp_reply r = { act, refusal };
+	struct smtp_choice r = { act, refusal };
 
 	if (refusal != NULL)
 		r.act = SMTP_ACT_REPLY;
 	return r;
 }
 
-struct smtp_reply
-smtp_reply_choose(const struct smtp_session *s, const struct smtp_cmd *c)
+struct smtp_choice
+smtp_choose_reply(const struct smtp_session *s, const struct smtp_cmd *c)
 {
-	struct smtp_reply r = { SMTP_ACT_REPLY, NULL };
+	struct smtp_choice r = { SMTP_ACT_REPLY, NULL };
 
 	switch (c->verb) {
 	case SMTP_HELO:

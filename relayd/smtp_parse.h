@@ -109,7 +109,7 @@ enum smtp_action {
 	SMTP_ACT_AUTH
 };
 
-struct smtp_reply {
+struct smtp_choice {
 	enum smtp_action act;
 	const char *text; /* full reply line without CRLF, for SMTP_ACT_REPLY */
 };
@@ -119,7 +119,7 @@ struct smtp_reply {
  * SMTP_ACT_REPLY) or the action the connection must perform, whose reply
  * depends on its arguments.
  */
-struct smtp_reply smtp_reply_choose(const struct smtp_session *s,
+struct smtp_choice smtp_choose_reply(const struct smtp_session *s,
     const struct smtp_cmd *cmd);
 
 /*

@@ -29,8 +29,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		s.authenticated = bits & 8;
 		s.starttls_offered = bits & 16;
 		s.auth_required = bits & 32;
-		if (smtp_reply_choose(&s, &c).act == SMTP_ACT_REPLY &&
-		    smtp_reply_choose(&s, &c).text == NULL)
+		if (smtp_choose_reply(&s, &c).act == SMTP_ACT_REPLY &&
+		    smtp_choose_reply(&s, &c).text == NULL)
 			__builtin_trap();
 	}
 	return 0;

@@ -122,20 +122,20 @@ test_rcpt_to(void **state)
 	    "501 5.1.3 Bad recipient address syntax");
 }
 
-static struct smtp_reply
+static struct smtp_choice
 choose(const struct smtp_session *s, const char *line)
 {
 	struct smtp_cmd c;
 
 	assert_int_equal(parse_cmd(line, &c), 0);
-	return smtp_reply_choose(s, &c);
+	return smtp_choose_reply(s, &c);
 }
 
 static void
 test_reply_sequence(void **state)
 {
 	struct smtp_session s = { .max_rcpt = 2 };
-	struct smtp_reply r;
+	struct smtp_choice r;
 
 	(void)state;
 	r = choose(&s, "MAIL FROM:<a@b.example>");
