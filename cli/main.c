@@ -35,9 +35,9 @@ static const struct command commands[] = {
 	    "[--selector S] | check ptr --ip IP [--helo NAME]",
 	    "#3" },
 	{ "watch", NULL, "watch [-c FILE] [--interval 1h]", "#7" },
-	{ "queue", NULL,
+	{ "queue", cmd_queue,
 	    "queue list|show ID|flush|delete ID|hold ID|release ID [--json]",
-	    "#5" },
+	    NULL },
 	{ "passwd", cmd_passwd, "passwd", NULL },
 };
 
