@@ -84,11 +84,8 @@ cmd_check_all(struct cli *cli, int argc, char **argv)
 	o.cfg = cfg;
 	o.r = r;
 	o.now = (uint64_t)time(NULL);
-	/*
-	 * keys/ (keys_load, keys_public_b64) is not on main yet: until it
-	 * is, published keys are checked but not compared with local ones.
-	 */
-	o.local_key = NULL;
+	o.local_key = report_local_key_keys;
+	o.local_key_arg = cfg->state_dir;
 	if (report_run(&o, &rep, &e) == -1) {
 		rc = cli_usage_error(cli, "check", "%s", e.msg);
 	} else {
@@ -101,6 +98,33 @@ cmd_check_all(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * One selector; compared with the local key when the config names it for
+ * this domain (a missing local key is then a failure, as in the report).
+ */
+static void
+check_dkim_one(const struct config *cfg, const struct domain_cfg *dom,
+    struct resolver *r, const char *selector, const char *domain,
+    struct domain_report *d)
+{
+	char *local = NULL, detail[1200];
+	bool configured = false;
+	struct err e;
+
+	for (size_t i = 0; dom != NULL && i < dom->ndkim; i++)
+		configured |= strcmp(dom->dkim[i].selector, selector) == 0;
+	if (configured && (local = report_local_key_keys(cfg->state_dir, domain,
+	                       selector, &e)) == NULL) {
+		snprintf(detail, sizeof(detail),
+		    "no local key for selector %s: %s", selector, e.msg);
+		report_add(d, CHECK_DKIM, CHECK_FAIL, selector, NULL, NULL,
+		    detail, "run `postern keys generate`");
+		return;
+	}
+	report_check_dkim(r, domain, selector, local, d);
+	free(local);
+}
+
 /* The selectors to check: --selector, or the domain's configured ones. */
 static int
 check_dkim_selectors(struct cli *cli, const struct config *cfg,
@@ -111,7 +135,7 @@ check_dkim_selectors(struct cli *cli, const struct config *cfg,
 	    cfg != NULL ? config_domain(cfg, domain) : NULL;
 
 	if (selector != NULL) {
-		report_check_dkim(r, domain, selector, NULL, d);
+		check_dkim_one(cfg, dom, r, selector, domain, d);
 		return EXIT_OK;
 	}
 	if (dom == NULL || dom->ndkim == 0)
@@ -119,7 +143,7 @@ check_dkim_selectors(struct cli *cli, const struct config *cfg,
 		    "--selector S is needed: %s has no selectors in the config",
 		    domain);
 	for (size_t i = 0; i < dom->ndkim; i++)
-		report_check_dkim(r, domain, dom->dkim[i].selector, NULL, d);
+		check_dkim_one(cfg, dom, r, dom->dkim[i].selector, domain, d);
 	return EXIT_OK;
 }
 

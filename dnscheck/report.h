@@ -65,6 +65,11 @@ struct report {
 typedef char *report_local_key_fn(void *arg, const char *domain,
     const char *selector, struct err *e);
 
+/* The report_local_key_fn of keys/ (keys_load, keys_public_b64); arg is
+ * the state_dir. */
+char *report_local_key_keys(void *arg, const char *domain, const char *selector,
+    struct err *e);
+
 struct report_opts {
 	const struct config *cfg;
 	struct resolver *r;

@@ -2,6 +2,23 @@
 # postern check (the full report), check dkim|dmarc|ptr, against Knot.
 source "$SOURCE_DIR/tests/integration/lib.sh"
 
+conf() { # conf FILE IPS BLOCKLISTS SELECTORS
+	cat >"$1" <<YAML
+state_dir: $T/state
+dns: { resolver: "127.0.0.1:${KNOT_PORT:-53}", timeout: 1s, retries: 0, blocklists: $3 }
+relay: { hostname: relay.postern.test, public_ips: $2,
+         listen: [{ address: "127.0.0.1:2525", tls: none, auth: none }] }
+domains:
+  - { name: postern.test, provider: hand, dkim: $4 }
+  - { name: bad.postern.test, provider: hand }
+providers: { hand: { type: manual } }
+YAML
+}
+DK='[{ selector: pst1, algorithm: rsa-2048 }, { selector: pst1e, algorithm: ed25519 }]'
+conf "$T/keys.yaml" "[127.0.0.1]" "[]" "$DK"
+conf "$T/other.yaml" "[127.0.0.1]" "[]" "[{ selector: other, algorithm: rsa-2048 }]"
+"$POSTERN" keys generate -c "$T/keys.yaml" >/dev/null
+"$POSTERN" keys generate -c "$T/other.yaml" >/dev/null
 Z=$T/zones
 mkdir -p "$Z"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/k.pem" 2>/dev/null
@@ -16,7 +33,9 @@ cat >"$Z/postern.test.zone" <<ZONE
 ns	A	127.0.0.1
 relay	A	192.0.2.25
 @	TXT	"v=spf1 include:spf.protection.outlook.com ip4:127.0.0.1 ip4:192.0.2.25 -all"
-pst1._domainkey	TXT	"v=DKIM1; k=rsa; p=${P:0:250}" "${P:250}"
+$("$POSTERN" keys record -c "$T/keys.yaml" --domain postern.test --selector pst1 --zone)
+pst1e._domainkey	TXT	"$("$POSTERN" keys record -c "$T/keys.yaml" --domain postern.test --selector pst1e)"
+other._domainkey	TXT	"v=DKIM1; k=rsa; p=${P:0:250}" "${P:250}"
 small._domainkey	TXT	"v=DKIM1; k=rsa; p=$PS"
 revoked._domainkey	TXT	"v=DKIM1; k=rsa; p="
 _dmarc	TXT	"v=DMARC1; p=quarantine; rua=mailto:dmarc@postern.test"
@@ -48,19 +67,7 @@ $TTL 600
 25.2.0.192	A	127.0.0.4
 ZONE
 start_knot "$Z"
-conf() { # conf FILE IPS BLOCKLISTS SELECTORS
-	cat >"$1" <<YAML
-state_dir: $T/state
-dns: { resolver: "127.0.0.1:$KNOT_PORT", timeout: 1s, retries: 0, blocklists: $3 }
-relay: { hostname: relay.postern.test, public_ips: $2,
-         listen: [{ address: "127.0.0.1:2525", tls: none, auth: none }] }
-domains:
-  - { name: postern.test, provider: hand, dkim: $4 }
-  - { name: bad.postern.test, provider: hand }
-providers: { hand: { type: manual } }
-YAML
-}
-conf "$T/ok.yaml" "[127.0.0.1]" "[]" "[{ selector: pst1, algorithm: rsa-2048 }]"
+conf "$T/ok.yaml" "[127.0.0.1]" "[]" "$DK"
 start=$(date +%s%N)
 rc=0; out=$("$POSTERN" check -c "$T/ok.yaml" --domain postern.test --json) || rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
@@ -71,7 +78,8 @@ expect_eq "top status warn" "$(j 'd["status"]')" warn
 expect_eq "one domain" "$(j 'len(d["domains"])')" 1
 expect_eq "ready" "$(j 'd["domains"][0]["ready"]')" True
 expect_eq "spf ok pass" "$(j '[(c["status"],c["result"],c["ip"]) for c in d["domains"][0]["checks"] if c["check"]=="spf"]')" "[('ok', 'pass', '127.0.0.1')]"
-expect_eq "dkim ok" "$(j '[(c["status"],c["selector"]) for c in d["domains"][0]["checks"] if c["check"]=="dkim"]')" "[('ok', 'pst1')]"
+expect_eq "dkim ok, rsa and ed25519" "$(j '[(c["status"],c["selector"]) for c in d["domains"][0]["checks"] if c["check"]=="dkim"]')" "[('ok', 'pst1'), ('ok', 'pst1e')]"
+expect_match "dkim compared with the local key" "$(j '[c["detail"] for c in d["domains"][0]["checks"] if c["check"]=="dkim"][1]')" 'ed25519 256-bit key published, equals the local key'
 expect_eq "dmarc ok" "$(j '[c["status"] for c in d["domains"][0]["checks"] if c["check"]=="dmarc"]')" "['ok']"
 expect_eq "ptr warn for loopback" "$(j '[c["status"] for c in d["domains"][0]["checks"] if c["check"]=="ptr"]')" "['warn']"
 expect_eq "blocklists [] is off" "$(j 'len([c for c in d["domains"][0]["checks"] if c["check"]=="blocklist"])')" 0
@@ -79,7 +87,7 @@ expect_eq "lint counts outlook as 1" "$(j '[c["detail"] for c in d["domains"][0]
 expect_eq "every check has check/status/detail" "$(j 'all(set(["check","status","detail"])<=set(c) for dd in d["domains"] for c in dd["checks"])')" True
 
 # a public IP: PTR/FCrDNS, blocklist listed, a failing domain
-conf "$T/pub.yaml" "[192.0.2.25]" "[bl.test]" "[{ selector: pst1, algorithm: rsa-2048 }]"
+conf "$T/pub.yaml" "[192.0.2.25]" "[bl.test]" "$DK"
 rc=0; out=$("$POSTERN" check -c "$T/pub.yaml" --json) || rc=$?
 expect_eq "bad domain fails: exit 1" "$rc" 1
 expect_eq "top fail" "$(j 'd["status"]')" fail
@@ -126,4 +134,14 @@ sed "s/$KNOT_PORT/$SILENT_PORT/" "$T/ok.yaml" >"$T/silent.yaml"
 rc=0; out=$("$POSTERN" check -c "$T/silent.yaml" --domain postern.test --json) || rc=$?
 expect_eq "DNS down: exit 3" "$rc" 3
 expect_eq "DNS down: temperror" "$(j 'd["status"]')" temperror
+# the published key is not the local one; then no local key
+conf "$T/other.yaml" "[127.0.0.1]" "[]" "[{ selector: other, algorithm: rsa-2048 }]"
+rc=0; out=$("$POSTERN" check -c "$T/other.yaml" --domain postern.test --json) || rc=$?
+expect_eq "published key differs from the local one: exit 1" "$rc" 1
+expect_match "differs named" "$(j '[c["detail"] for c in d["domains"][0]["checks"] if c["check"]=="dkim"][0]')" 'other._domainkey.postern.test: the published key differs from the local key'
+expect_eq "differs: not ready" "$(j 'd["domains"][0]["ready"]')" False
+rm -f "$T/state/keys/postern.test/other.key"
+rc=0; out=$("$POSTERN" check -c "$T/other.yaml" --domain postern.test --json) || rc=$?
+expect_match "no local key named" "$(j '[c["detail"] for c in d["domains"][0]["checks"] if c["check"]=="dkim"][0]')" '^no local key for selector other: .*No such file or directory'
+
 finish
