@@ -210,6 +210,7 @@ cmd_check_one(struct cli *cli, const char *what, int argc, char **argv)
 		if (d.items[i].status > d.status)
 			d.status = d.items[i].status;
 	d.ready = d.status <= CHECK_WARN;
+	d.ready_known = d.status != CHECK_TEMPERROR;
 	if (rc == EXIT_OK) {
 		domain_print(&d, json);
 		rc = report_exit(d.status);

@@ -46,7 +46,9 @@ struct check_item {
 struct domain_report {
 	char *name;
 	enum check_status status;
-	bool ready; /* DESIGN.md: SPF, DKIM and PTR/FCrDNS hold */
+	bool ready;       /* DESIGN.md: SPF, DKIM and PTR/FCrDNS hold */
+	bool ready_known; /* false: a temporary DNS failure left it open
+	                     (the gate keeps its last known state) */
 	struct check_item *items;
 	size_t n;
 };

@@ -41,6 +41,11 @@ revoked._domainkey	TXT	"v=DKIM1; k=rsa; p="
 _dmarc	TXT	"v=DMARC1; p=quarantine; rua=mailto:dmarc@postern.test"
 bad	TXT	"v=spf1 -all"
 _dmarc.bad	TXT	"v=DMARC1; p=maybe"
+lint	TXT	"v=spf1 ptr include:i1.lint.postern.test include:nothere.lint.postern.test +all"
+lint	SPF	"v=spf1 -all"
+lint	TXT	"google-site-verification=$(printf 'x%.0s' $(seq 1 250))"
+lint	TXT	"ms-domain-verification=$(printf 'y%.0s' $(seq 1 250))"
+i1.lint	TXT	"v=spf1 a a a a a a a a a a -all"
 ZONE
 # Microsoft's record as published (ip4/ip6 terms, no nested include).
 cat >"$Z/protection.outlook.com.zone" <<'ZONE'
@@ -134,6 +139,24 @@ sed "s/$KNOT_PORT/$SILENT_PORT/" "$T/ok.yaml" >"$T/silent.yaml"
 rc=0; out=$("$POSTERN" check -c "$T/silent.yaml" --domain postern.test --json) || rc=$?
 expect_eq "DNS down: exit 3" "$rc" 3
 expect_eq "DNS down: temperror" "$(j 'd["status"]')" temperror
+# lint: ptr, +all, an include without a record, type 99, 512 bytes, > 10
+cat >"$T/lint.yaml" <<YAML
+dns: { resolver: "127.0.0.1:$KNOT_PORT", timeout: 1s, retries: 0, blocklists: [] }
+relay: { hostname: relay.postern.test, public_ips: [127.0.0.1],
+         listen: [{ address: "127.0.0.1:2525", tls: none, auth: none }] }
+domains: [{ name: lint.postern.test, provider: hand }]
+providers: { hand: { type: manual } }
+YAML
+rc=0; out=$("$POSTERN" check -c "$T/lint.yaml" --json) || rc=$?
+lint=$(j '"\n".join(c["detail"] for c in d["domains"][0]["checks"] if c["check"]=="lint" and c["status"]=="warn")')
+expect_match "lint: ptr" "$lint" 'SPF lint: lint.postern.test uses ptr, which RFC 7208 5.5 says not to use'
+expect_match "lint: +all" "$lint" 'SPF lint: lint.postern.test ends in \+all'
+expect_match "lint: include without a record" "$lint" 'SPF lint: nothere.lint.postern.test has no SPF record: every check through it is a permerror'
+expect_match "lint: type 99" "$lint" 'SPF lint: lint.postern.test has a deprecated SPF \(type 99\) record'
+expect_match "lint: over 512 bytes" "$lint" 'SPF lint: the TXT answer for lint.postern.test is [0-9]+ bytes: over 512'
+expect_match "lint: 13 terms" "$lint" 'SPF lint: 13 DNS-querying terms through includes: over 10'
+expect_eq "lint: spf permerror (too many look-ups)" "$(j '[c["result"] for c in d["domains"][0]["checks"] if c["check"]=="spf"]')" "['permerror']"
+
 # the published key is not the local one; then no local key
 conf "$T/other.yaml" "[127.0.0.1]" "[]" "[{ selector: other, algorithm: rsa-2048 }]"
 rc=0; out=$("$POSTERN" check -c "$T/other.yaml" --domain postern.test --json) || rc=$?
