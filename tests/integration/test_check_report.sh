@@ -46,6 +46,11 @@ lint	SPF	"v=spf1 -all"
 lint	TXT	"google-site-verification=$(printf 'x%.0s' $(seq 1 250))"
 lint	TXT	"ms-domain-verification=$(printf 'y%.0s' $(seq 1 250))"
 i1.lint	TXT	"v=spf1 a a a a a a a a a a -all"
+_dmarc.two	TXT	"v=DMARC1; p=none"
+_dmarc.two	TXT	"v=DMARC1; p=reject"
+_dmarc.ext	TXT	"v=DMARC1; p=reject; rua=mailto:d@protection.outlook.com,mailto:e@bl.test"
+_dmarc.b	TXT	"v=DMARC1; p=reject"
+_dmarc.sp	TXT	"v=DMARC1; p=reject; sp=none"
 ZONE
 # Microsoft's record as published (ip4/ip6 terms, no nested include).
 cat >"$Z/protection.outlook.com.zone" <<'ZONE'
@@ -69,6 +74,7 @@ $TTL 600
 @	SOA	ns.postern.test. hostmaster.postern.test. 1 3600 600 86400 60
 @	NS	ns.postern.test.
 2.0.0.127	A	127.0.0.2
+ext.postern.test._report._dmarc	TXT	"v=DMARC1"
 25.2.0.192	A	127.0.0.4
 ZONE
 start_knot "$Z"
@@ -139,6 +145,17 @@ sed "s/$KNOT_PORT/$SILENT_PORT/" "$T/ok.yaml" >"$T/silent.yaml"
 rc=0; out=$("$POSTERN" check -c "$T/silent.yaml" --domain postern.test --json) || rc=$?
 expect_eq "DNS down: exit 3" "$rc" 3
 expect_eq "DNS down: temperror" "$(j 'd["status"]')" temperror
+# DMARC: several records, external rua=, the DMARCbis tree walk, sp=
+dmarc() {
+	"$POSTERN" check dmarc --resolver "127.0.0.1:$KNOT_PORT" --domain "$1" || true
+}
+expect_match "several DMARC records" "$(dmarc two.postern.test)" 'warn +dmarc +several DMARC records \(receivers ignore them all\) at _dmarc.two.postern.test'
+expect_match "external rua not authorised" "$(dmarc ext.postern.test)" 'protection.outlook.com does not authorise reports for ext.postern.test \(no ext.postern.test._report._dmarc.protection.outlook.com\)'
+expect_eq "authorised external rua not reported" "$(dmarc ext.postern.test | grep -c "bl.test does" || true)" 0
+expect_match "DMARCbis tree walk" "$(dmarc a.b.postern.test)" "_dmarc.postern.test: p=quarantine.*DMARCbis's tree walk would use _dmarc.b.postern.test instead"
+expect_match "sp= for a subdomain" "$(dmarc x.sp.postern.test)" "_dmarc.postern.test: .*policy for x.sp.postern.test: quarantine"
+expect_match "own record: p=" "$(dmarc sp.postern.test)" "ok +dmarc +_dmarc.sp.postern.test: p=reject sp=none .*policy for sp.postern.test: reject"
+
 # lint: ptr, +all, an include without a record, type 99, 512 bytes, > 10
 cat >"$T/lint.yaml" <<YAML
 dns: { resolver: "127.0.0.1:$KNOT_PORT", timeout: 1s, retries: 0, blocklists: [] }
