@@ -61,9 +61,13 @@ static void
 spf_print(const struct spf_eval *ev)
 {
 	printf("%s\n", spf_result_name(ev->result));
-	for (size_t i = 0; i < ev->nsteps; i++)
-		printf("%*s%s: %s\n", (int)(2 * ev->steps[i].depth + 2), "",
-		    ev->steps[i].domain, ev->steps[i].note);
+	for (size_t i = 0; i < ev->nsteps; i++) {
+		const struct spf_step *s = &ev->steps[i];
+		bool rec = strcmp(s->term, "record") == 0;
+
+		printf("%*s%s: %s%s%s\n", (int)(2 * s->depth + 2), "",
+		    s->domain, rec ? "" : s->term, rec ? "" : ": ", s->note);
+	}
 	printf("reason: %s\n", ev->reason != NULL ? ev->reason : "");
 	if (ev->explanation != NULL)
 		printf("explanation: %s\n", ev->explanation);
