@@ -21,7 +21,7 @@ check_resolver(struct cli *cli, const char *cmd, struct config **cfgp,
 {
 	struct resolver_opts o;
 	struct hostport hp;
-	struct err e;
+	struct err e = { "" };
 
 	*cfgp = NULL;
 	resolver_opts_default(&o);
@@ -134,8 +134,9 @@ check_spf(struct cli *cli, int argc, char **argv)
 	struct spf_eval ev;
 	int rc;
 
-	if ((rc = spf_parse_args(cli, argc, argv, &a)) != EXIT_OK)
-		return rc;
+	if ((rc = spf_parse_args(cli, argc, argv, &a)) != EXIT_OK ||
+	    a.ip == NULL || a.sender == NULL)
+		return rc != EXIT_OK ? rc : EXIT_USAGE;
 	if (ip_parse(a.ip, &q.ip) == -1)
 		return cli_usage_error(cli, "check spf",
 		    "--ip \"%s\" is not an IP address", a.ip);

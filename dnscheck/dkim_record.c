@@ -70,7 +70,8 @@ dkim_judge(const struct taglist *t, const char *local, struct dkim_eval *ev)
 	int bits;
 
 	ev->st = CHECK_FAIL;
-	if (v != NULL && (strcmp(v, "DKIM1") != 0 || strcmp(t->v[0].name, "v")))
+	if (v != NULL &&
+	    (strcmp(v, "DKIM1") != 0 || strcmp(t->v[0].name, "v") != 0))
 		snprintf(ev->detail, sizeof(ev->detail),
 		    "v= must be DKIM1 and come first");
 	else if (k != NULL && !ed && strcmp(k, "rsa") != 0)

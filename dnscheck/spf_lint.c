@@ -14,6 +14,7 @@
 
 #define WALK_MAX_DEPTH 12
 #define WALK_MAX_LOOKUPS 50 /* stop following past this: a loop */
+#define WALK_MAX_TEXT ((size_t)64 * 1024)
 
 struct walk {
 	struct resolver *r;
@@ -195,8 +196,8 @@ spf_lint_run(struct resolver *r, const char *domain, struct spf_lint *out)
 	struct walk w = { r, out, 0, 0, &e };
 
 	memset(out, 0, sizeof(*out));
-	buf_init(&out->tree, 64 * 1024);
-	buf_init(&out->warnings, 64 * 1024);
+	buf_init(&out->tree, WALK_MAX_TEXT);
+	buf_init(&out->warnings, WALK_MAX_TEXT);
 	if (buf_printf(&out->tree, "%s\n", domain) == -1)
 		out->dns_error = true; /* cannot happen: the buffer is empty */
 	if (walk_domain(&w, domain, 0, true) == -1) {

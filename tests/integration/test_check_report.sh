@@ -129,6 +129,15 @@ rc=0; out=$("$POSTERN" check -c "$T/pub.yaml" --domain nope.test 2>&1) || rc=$?
 expect_eq "unknown --domain: exit 2" "$rc" 2
 expect_match "unknown --domain named" "$out" '--domain nope.test: not a domain of the config'
 
+rc=0; out=$("$POSTERN" check ptr --resolver "127.0.0.1:$KNOT_PORT" --ip 192.0.2.25 2>&1) || rc=$?
+expect_eq "check ptr without --helo nor config: exit 2" "$rc" 2
+expect_match "check ptr without --helo named" "$out" 'postern check ptr: --helo NAME is needed without a config'
+rc=0; out=$("$POSTERN" check dmarc --resolver "127.0.0.1:$KNOT_PORT" --domain postern.test --selector x 2>&1) || rc=$?
+expect_eq "check dmarc --selector: exit 2" "$rc" 2
+rc=0; out=$("$POSTERN" check ptr --resolver "127.0.0.1:$KNOT_PORT" --ip 192.0.2.25 --helo relay.postern.test --json) || rc=$?
+expect_eq "check ptr --json ok" "$(j 'd["domains"][0]["checks"][0]["status"]')" ok
+expect_eq "check ptr: exit 0" "$rc" 0
+
 # measure: one evaluation of include:spf.protection.outlook.com
 rc=0; out=$("$POSTERN" check spf --json --resolver "127.0.0.1:$KNOT_PORT" --ip 40.92.1.1 --sender x@postern.test) || rc=$?
 expect_eq "outlook include passes" "$(j 'd["result"]')" pass
