@@ -21,7 +21,7 @@ check_resolver(struct cli *cli, const char *cmd, struct config **cfgp,
 {
 	struct resolver_opts o;
 	struct hostport hp;
-	struct err e;
+	struct err e = { "" };
 
 	*cfgp = NULL;
 	resolver_opts_default(&o);
@@ -61,9 +61,13 @@ static void
 spf_print(const struct spf_eval *ev)
 {
 	printf("%s\n", spf_result_name(ev->result));
-	for (size_t i = 0; i < ev->nsteps; i++)
-		printf("%*s%s: %s\n", (int)(2 * ev->steps[i].depth + 2), "",
-		    ev->steps[i].domain, ev->steps[i].note);
+	for (size_t i = 0; i < ev->nsteps; i++) {
+		const struct spf_step *s = &ev->steps[i];
+		bool rec = strcmp(s->term, "record") == 0;
+
+		printf("%*s%s: %s%s%s\n", (int)(2 * s->depth + 2), "",
+		    s->domain, rec ? "" : s->term, rec ? "" : ": ", s->note);
+	}
 	printf("reason: %s\n", ev->reason != NULL ? ev->reason : "");
 	if (ev->explanation != NULL)
 		printf("explanation: %s\n", ev->explanation);
@@ -130,8 +134,9 @@ check_spf(struct cli *cli, int argc, char **argv)
 	struct spf_eval ev;
 	int rc;
 
-	if ((rc = spf_parse_args(cli, argc, argv, &a)) != EXIT_OK)
-		return rc;
+	if ((rc = spf_parse_args(cli, argc, argv, &a)) != EXIT_OK ||
+	    a.ip == NULL || a.sender == NULL)
+		return rc != EXIT_OK ? rc : EXIT_USAGE;
 	if (ip_parse(a.ip, &q.ip) == -1)
 		return cli_usage_error(cli, "check spf",
 		    "--ip \"%s\" is not an IP address", a.ip);

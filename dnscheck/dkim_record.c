@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 
 #include "common/util.h"
+#include "dnscheck/dkim_record.h"
 #include "dnscheck/report.h"
 #include "dnscheck/tags.h"
 
@@ -69,7 +70,8 @@ dkim_judge(const struct taglist *t, const char *local, struct dkim_eval *ev)
 	int bits;
 
 	ev->st = CHECK_FAIL;
-	if (v != NULL && (strcmp(v, "DKIM1") != 0 || strcmp(t->v[0].name, "v")))
+	if (v != NULL &&
+	    (strcmp(v, "DKIM1") != 0 || strcmp(t->v[0].name, "v") != 0))
 		snprintf(ev->detail, sizeof(ev->detail),
 		    "v= must be DKIM1 and come first");
 	else if (k != NULL && !ed && strcmp(k, "rsa") != 0)
@@ -119,17 +121,33 @@ dkim_judge(const struct taglist *t, const char *local, struct dkim_eval *ev)
 	}
 }
 
+enum check_status
+dkim_record_check(const char *p, size_t len, const char *local_b64,
+    char *detail, size_t detaillen)
+{
+	struct dkim_eval ev = { CHECK_FAIL, "", NULL };
+	struct taglist t;
+	struct err e;
+
+	if (taglist_parse(p, len, &t, &e) == -1)
+		snprintf(ev.detail, sizeof(ev.detail), "syntax: %s", e.msg);
+	else {
+		dkim_judge(&t, local_b64, &ev);
+		taglist_cleanup(&t);
+	}
+	snprintf(detail, detaillen, "%s", ev.detail);
+	return ev.st;
+}
+
 void
 report_check_dkim(struct resolver *r, const char *domain, const char *selector,
     const char *local_b64, struct domain_report *d)
 {
-	char name[600], detail[1800];
+	char name[600], detail[1800], why[1100];
 	const struct dns_result *res;
-	struct dkim_eval ev = { CHECK_FAIL, "", NULL };
+	enum check_status st;
 	const char *fix = "run `postern plan` and `postern apply` to publish "
 	                  "the key (`postern keys record` shows it)";
-	struct taglist t;
-	struct err e;
 
 	snprintf(name, sizeof(name), "%s._domainkey.%s", selector, domain);
 	res = resolver_query(r, name, DNS_T_TXT);
@@ -148,14 +166,9 @@ report_check_dkim(struct resolver *r, const char *domain, const char *selector,
 		    detail, fix);
 		return;
 	}
-	if (taglist_parse(res->rr[0].text, strlen(res->rr[0].text), &t, &e) ==
-	    -1)
-		snprintf(ev.detail, sizeof(ev.detail), "syntax: %s", e.msg);
-	else {
-		dkim_judge(&t, local_b64, &ev);
-		taglist_cleanup(&t);
-	}
-	snprintf(detail, sizeof(detail), "%s: %s", name, ev.detail);
-	report_add(d, CHECK_DKIM, ev.st, selector, NULL, NULL, detail,
-	    ev.st == CHECK_FAIL ? fix : NULL);
+	st = dkim_record_check(res->rr[0].text, strlen(res->rr[0].text),
+	    local_b64, why, sizeof(why));
+	snprintf(detail, sizeof(detail), "%s: %s", name, why);
+	report_add(d, CHECK_DKIM, st, selector, NULL, NULL, detail,
+	    st == CHECK_FAIL ? fix : NULL);
 }

@@ -81,57 +81,109 @@ org_domain(const char *domain)
 	return xstrdup(reg != NULL ? reg : domain);
 }
 
-/* The DMARC record at _dmarc.name: 1 found, 0 none, -1 DNS error. */
+/*
+ * The DMARC record at _dmarc.name: the number of DMARC records found (the
+ * first in *text), or -1 on a DNS error. *other: TXT that is not DMARC.
+ */
 static int
-dmarc_fetch(struct resolver *r, const char *name, const char **text)
+dmarc_fetch(struct resolver *r, const char *name, const char **text,
+    bool *other)
 {
 	char q[600];
 	const struct dns_result *res;
+	int n = 0;
 
 	snprintf(q, sizeof(q), "_dmarc.%s", name);
 	res = resolver_query(r, q, DNS_T_TXT);
 	if (res->status == DNS_ERROR)
 		return -1;
-	for (size_t i = 0; i < res->n; i++)
-		if (strncasecmp(res->rr[i].text, "v=DMARC1", 8) == 0) {
-			*text = res->rr[i].text;
-			return 1;
-		}
-	return 0;
+	for (size_t i = 0; i < res->n; i++) {
+		/* 6.6.3: "v=DMARC1" then white space or ";". */
+		const char *t = res->rr[i].text;
+
+		if (strncmp(t, "v=DMARC1", 8) == 0 &&
+		    (t[8] == '\0' || t[8] == ';' || t[8] == ' ' ||
+		        t[8] == '\t')) {
+			if (n++ == 0)
+				*text = t;
+		} else if (other != NULL)
+			*other = true;
+	}
+	return n;
 }
 
-/* External rua= domains must authorise themselves (RFC 7489 7.1). */
+/*
+ * DMARCbis (the successor of RFC 7489) walks the DNS tree from the domain
+ * upwards instead of using the public suffix list: the first name between
+ * domain and org with a record is where it would find the policy.
+ */
+static void
+dmarcbis_walk(struct resolver *r, const char *domain, const char *org,
+    char *dst, size_t dstlen)
+{
+	const char *p = strchr(domain, '.');
+	size_t orglen = strlen(org);
+	int labels = 0;
+
+	dst[0] = '\0';
+	for (; p != NULL && strlen(p + 1) > orglen && labels < 8;
+	     p = strchr(p + 1, '.'), labels++) {
+		const char *text;
+
+		if (dmarc_fetch(r, p + 1, &text, NULL) > 0) {
+			snprintf(dst, dstlen,
+			    "; DMARCbis's tree walk would use _dmarc.%s "
+			    "instead",
+			    p + 1);
+			return;
+		}
+	}
+}
+
+/* Whether report domain dom accepts reports for domain (RFC 7489 7.1). */
+static const char *
+rua_authorised(struct resolver *r, const char *domain, const char *dom, char *q,
+    size_t qlen)
+{
+	const struct dns_result *res;
+
+	snprintf(q, qlen, "%s._report._dmarc.%s", domain, dom);
+	res = resolver_query(r, q, DNS_T_TXT);
+	if (res->status == DNS_ERROR)
+		return "could not be asked whether it authorises";
+	for (size_t i = 0; i < res->n; i++)
+		if (strncmp(res->rr[i].text, "v=DMARC1", 8) == 0)
+			return NULL;
+	return "does not authorise";
+}
+
+/* External rua= domains must authorise themselves; notes go to dst. */
 static void
 dmarc_rua_check(struct resolver *r, const char *domain, const char *rua,
     char *dst, size_t dstlen)
 {
 	char *list = xstrdup(rua), *save = list, *uri;
 	char *org = org_domain(domain);
+	size_t o = 0;
 
 	dst[0] = '\0';
 	while ((uri = strsep(&list, ",")) != NULL) {
-		const char *at = strrchr(uri, '@');
-		char q[700], *dom, *rorg, *bang;
+		const char *at = strrchr(uri, '@'), *why;
+		char q[700], *dom, *rorg;
+		int n;
 
 		if (at == NULL)
 			continue;
-		dom = xstrdup(at + 1);
-		if ((bang = strchr(dom, '!')) != NULL)
-			*bang = '\0';
+		dom = xstrndup(at + 1, strcspn(at + 1, "! \t"));
 		rorg = org_domain(dom);
-		if (strcasecmp(rorg, org) != 0) {
-			const struct dns_result *res;
-
-			snprintf(q, sizeof(q), "%s._report._dmarc.%s", domain,
-			    dom);
-			res = resolver_query(r, q, DNS_T_TXT);
-			if (res->status != DNS_OK ||
-			    strncasecmp(res->rr[0].text, "v=DMARC1", 8) != 0)
-				snprintf(dst, dstlen,
-				    "; %s does not authorise reports for %s "
-				    "(no "
-				    "%s)",
-				    dom, domain, q);
+		if (strcasecmp(rorg, org) != 0 &&
+		    (why = rua_authorised(r, domain, dom, q, sizeof(q))) !=
+		        NULL &&
+		    o < dstlen) {
+			n = snprintf(dst + o, dstlen - o,
+			    "; %s %s reports for %s (no %s)", dom, why, domain,
+			    q);
+			o += n > 0 ? (size_t)n : 0;
 		}
 		free(rorg);
 		free(dom);
@@ -142,9 +194,9 @@ dmarc_rua_check(struct resolver *r, const char *domain, const char *rua,
 
 static void
 dmarc_judge(struct resolver *r, const char *domain, const char *found_at,
-    const char *text, struct domain_report *d)
+    const char *org, const char *text, struct domain_report *d)
 {
-	char why[300], rua_note[800], detail[2000];
+	char why[300], rua_note[800], bis[400], detail[2400];
 	struct taglist t;
 	struct err e = { "" };
 	const char *p, *sp, *pct, *rua, *adkim, *aspf;
@@ -166,21 +218,46 @@ dmarc_judge(struct resolver *r, const char *domain, const char *found_at,
 	adkim = taglist_get(&t, "adkim");
 	aspf = taglist_get(&t, "aspf");
 	rua_note[0] = '\0';
+	dmarcbis_walk(r, domain, org, bis, sizeof(bis));
 	if (rua != NULL)
-		dmarc_rua_check(r, domain, rua, rua_note, sizeof(rua_note));
+		dmarc_rua_check(r, found_at, rua, rua_note, sizeof(rua_note));
 	/* The relay sends as DOMAIN and signs with d=DOMAIN: both align. */
 	snprintf(detail, sizeof(detail),
-	    "_dmarc.%s: p=%s sp=%s pct=%s rua=%s; mail from this relay aligns "
-	    "(SPF %s, DKIM %s: envelope and d= are %s)%s%s",
+	    "_dmarc.%s: p=%s sp=%s pct=%s rua=%s; policy for %s: %s; mail "
+	    "from this relay aligns (SPF %s, DKIM %s: envelope and d= are "
+	    "%s)%s%s%s",
 	    found_at, p != NULL ? p : "none", sp != NULL ? sp : "(p)",
-	    pct != NULL ? pct : "100", rua != NULL ? rua : "(none)",
+	    pct != NULL ? pct : "100", rua != NULL ? rua : "(none)", domain,
+	    strcasecmp(found_at, domain) != 0 && sp != NULL ? sp
+	    : p != NULL                                     ? p
+	                                                    : "none",
 	    aspf != NULL && strcmp(aspf, "s") == 0 ? "strict" : "relaxed",
 	    adkim != NULL && strcmp(adkim, "s") == 0 ? "strict" : "relaxed",
-	    domain, pct != NULL ? "; DMARCbis drops pct= for t=" : "",
+	    domain, pct != NULL ? "; DMARCbis drops pct= for t=" : "", bis,
 	    rua_note);
-	report_add(d, CHECK_DMARC, rua_note[0] != '\0' ? CHECK_WARN : CHECK_OK,
-	    NULL, NULL, NULL, detail, NULL);
+	report_add(d, CHECK_DMARC,
+	    rua_note[0] != '\0' || bis[0] != '\0' ? CHECK_WARN : CHECK_OK, NULL,
+	    NULL, NULL, detail, NULL);
 	taglist_cleanup(&t);
+}
+
+static void
+dmarc_missing(const char *domain, const char *org, bool other, int n,
+    struct domain_report *d)
+{
+	char detail[900];
+	bool sub = strcasecmp(org, domain) != 0;
+
+	snprintf(detail, sizeof(detail), "%s at _dmarc.%s%s%s%s",
+	    n > 1 ? "several DMARC records (receivers ignore them all)"
+	          : "no DMARC record",
+	    domain, sub && n <= 1 ? " nor _dmarc." : "",
+	    sub && n <= 1 ? org : "",
+	    other ? "; a TXT there is not DMARC (left alone)" : "");
+	report_add(d, CHECK_DMARC, CHECK_WARN, NULL, NULL, NULL, detail,
+	    n > 1 ? "keep one v=DMARC1 record"
+	          : "add dmarc: { policy: none, rua: ... } to the domain and "
+	            "run `postern apply`");
 }
 
 void
@@ -190,26 +267,22 @@ report_check_dmarc(struct resolver *r, const char *domain,
 	char *org = org_domain(domain);
 	const char *text = NULL, *at = domain;
 	char detail[800];
-	int rc = dmarc_fetch(r, domain, &text);
+	bool other = false;
+	int rc = dmarc_fetch(r, domain, &text, &other);
 
+	/* RFC 7489 6.6.3: no record at the domain: the organizational one. */
 	if (rc == 0 && strcasecmp(org, domain) != 0) {
-		rc = dmarc_fetch(r, org, &text);
+		rc = dmarc_fetch(r, org, &text, NULL);
 		at = org;
 	}
 	if (rc == -1) {
 		snprintf(detail, sizeof(detail), "_dmarc.%s: DNS error", at);
 		report_add(d, CHECK_DMARC, CHECK_TEMPERROR, NULL, NULL, NULL,
 		    detail, NULL);
-	} else if (rc == 0) {
-		snprintf(detail, sizeof(detail),
-		    "no DMARC record at _dmarc.%s%s%s", domain,
-		    strcasecmp(org, domain) != 0 ? " nor _dmarc." : "",
-		    strcasecmp(org, domain) != 0 ? org : "");
-		report_add(d, CHECK_DMARC, CHECK_WARN, NULL, NULL, NULL, detail,
-		    "add dmarc: { policy: none, rua: ... } to the domain and "
-		    "run `postern apply`");
-	} else
-		dmarc_judge(r, domain, at, text, d);
+	} else if (rc != 1)
+		dmarc_missing(domain, org, other, rc, d);
+	else
+		dmarc_judge(r, domain, at, org, text, d);
 	free(org);
 }
 

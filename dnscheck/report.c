@@ -172,6 +172,7 @@ report_domain(const struct report_opts *o, const struct domain_cfg *dom,
 	d->status = worst(d, false);
 	/* A temporary failure is not "not ready": the caller keeps state. */
 	d->ready = worst(d, true) <= CHECK_WARN;
+	d->ready_known = worst(d, true) != CHECK_TEMPERROR;
 }
 
 int
@@ -198,28 +199,55 @@ report_run(const struct report_opts *o, struct report *out, struct err *e)
 	return 0;
 }
 
-/* Lint: the SPF record's DNS-querying terms through its includes. */
+/* The include tree on one line: "include:a (1), include:b (2)". */
+static void
+tree_compact(const struct buf *tree, char *dst, size_t dstlen)
+{
+	const char *p = tree->data != NULL ? strchr(tree->data, '\n') : NULL;
+	size_t o = 0;
+
+	dst[0] = '\0';
+	while (p != NULL && *++p != '\0') {
+		const char *end = strchr(p, '\n');
+		int n;
+
+		while (*p == ' ')
+			p++;
+		n = snprintf(dst + o, dstlen - o, "%s%.*s", o > 0 ? ", " : "",
+		    (int)(end != NULL ? end - p : (long)strlen(p)), p);
+		if (n < 0 || (size_t)n >= dstlen - o)
+			break;
+		o += (size_t)n;
+		p = end;
+	}
+}
+
+/* Lint: one warning an item, or one ok item with the include tree. */
 void
 report_check_lint(struct resolver *r, const char *domain,
     struct domain_report *d)
 {
-	size_t lookups, voids;
-	struct err e;
-	char detail[1200];
+	struct spf_lint l;
+	char detail[1200], tree[900];
+	const char *p;
 
-	if (spf_count_lookups(r, domain, NULL, &lookups, &voids, &e) == -1) {
-		snprintf(detail, sizeof(detail), "SPF lint: %s", e.msg);
+	spf_lint_run(r, domain, &l);
+	for (p = l.warnings.data; p != NULL && *p != '\0';) {
+		const char *end = strchr(p, '\n');
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+
+		snprintf(detail, sizeof(detail), "SPF lint: %.*s", (int)n, p);
 		report_add(d, CHECK_LINT, CHECK_WARN, NULL, NULL, NULL, detail,
 		    NULL);
-		return;
+		p = end != NULL ? end + 1 : p + n;
 	}
-	snprintf(detail, sizeof(detail),
-	    "SPF uses %zu of %d DNS-querying terms; %zu include/redirect "
-	    "targets without a record",
-	    lookups, SPF_MAX_LOOKUPS, voids);
-	report_add(d, CHECK_LINT,
-	    lookups > SPF_MAX_LOOKUPS || voids > 0 ? CHECK_WARN : CHECK_OK,
-	    NULL, NULL, NULL, detail,
-	    lookups > SPF_MAX_LOOKUPS ? "replace includes by ip4:/ip6: terms"
-	                              : NULL);
+	if (l.warnings.len == 0) {
+		tree_compact(&l.tree, tree, sizeof(tree));
+		snprintf(detail, sizeof(detail),
+		    "SPF uses %zu of %d DNS-querying terms%s%s", l.lookups,
+		    SPF_MAX_LOOKUPS, tree[0] != '\0' ? ": " : "", tree);
+		report_add(d, CHECK_LINT, CHECK_OK, NULL, NULL, NULL, detail,
+		    NULL);
+	}
+	spf_lint_cleanup(&l);
 }

@@ -46,7 +46,9 @@ struct check_item {
 struct domain_report {
 	char *name;
 	enum check_status status;
-	bool ready; /* DESIGN.md: SPF, DKIM and PTR/FCrDNS hold */
+	bool ready;       /* DESIGN.md: SPF, DKIM and PTR/FCrDNS hold */
+	bool ready_known; /* false: a temporary DNS failure left it open
+	                     (the gate keeps its last known state) */
 	struct check_item *items;
 	size_t n;
 };
@@ -64,6 +66,11 @@ struct report {
  */
 typedef char *report_local_key_fn(void *arg, const char *domain,
     const char *selector, struct err *e);
+
+/* The report_local_key_fn of keys/ (keys_load, keys_public_b64); arg is
+ * the state_dir. */
+char *report_local_key_keys(void *arg, const char *domain, const char *selector,
+    struct err *e);
 
 struct report_opts {
 	const struct config *cfg;

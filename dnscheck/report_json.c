@@ -39,6 +39,8 @@ report_json(const struct report *rep)
 		set_str(o, "name", d->name);
 		set_str(o, "status", report_status_name(d->status));
 		json_object_set_new(o, "ready", json_boolean(d->ready));
+		json_object_set_new(o, "ready_known",
+		    json_boolean(d->ready_known));
 		for (size_t k = 0; k < d->n; k++)
 			json_array_append_new(checks, item_json(&d->items[k]));
 		json_object_set_new(o, "checks", checks);
@@ -57,15 +59,16 @@ report_format(const struct report *rep, struct buf *out)
 		const struct domain_report *d = &rep->domains[i];
 
 		if (buf_printf(out, "%s: %s%s\n", d->name, word[d->status],
-		        d->ready ? " (ready)" : " (not ready)") == -1)
+		        !d->ready_known ? " (readiness unknown)"
+		        : d->ready      ? " (ready)"
+		                        : " (not ready)") == -1)
 			return -1;
 		for (size_t k = 0; k < d->n; k++) {
 			const struct check_item *it = &d->items[k];
 
 			if (buf_printf(out, "  %-9s %-9s %s%s%s\n",
 			        word[it->status], report_kind_name(it->kind),
-			        it->detail,
-			        it->fix != NULL ? "\n            fix: " : "",
+			        it->detail, it->fix != NULL ? "; fix: " : "",
 			        it->fix != NULL ? it->fix : "") == -1)
 				return -1;
 		}

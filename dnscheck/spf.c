@@ -56,8 +56,8 @@ spf_eval_cleanup(struct spf_eval *ev)
 }
 
 /* Add a trace line; the trace is capped (its end says so). */
-static void ERR_PRINTF(5, 6) step(struct spf_ctx *c, size_t depth,
-    const char *domain, const char *term, const char *fmt, ...)
+static void ERR_PRINTF(6, 7) step(struct spf_ctx *c, size_t depth,
+    const char *domain, const char *term, size_t term_len, const char *fmt, ...)
 {
 	struct spf_eval *ev = c->ev;
 	struct spf_step *s;
@@ -69,6 +69,9 @@ static void ERR_PRINTF(5, 6) step(struct spf_ctx *c, size_t depth,
 	va_start(ap, fmt);
 	vsnprintf(note, sizeof(note), fmt, ap);
 	va_end(ap);
+	if (ev->nsteps == SPF_MAX_STEPS - 1)
+		snprintf(note, sizeof(note), "(trace cut: over %d steps)",
+		    SPF_MAX_STEPS);
 	text_escape(note, strlen(note), safe, sizeof(safe));
 	text_escape(domain, strlen(domain), dom, sizeof(dom));
 	ev->steps = xreallocarray(ev->steps, &c->steps_cap, ev->nsteps + 1,
@@ -76,7 +79,7 @@ static void ERR_PRINTF(5, 6) step(struct spf_ctx *c, size_t depth,
 	s = &ev->steps[ev->nsteps++];
 	s->depth = depth;
 	s->domain = xstrdup(dom);
-	s->term = xstrdup(term);
+	s->term = xstrndup(term, term_len);
 	s->note = xstrdup(safe);
 }
 
@@ -418,8 +421,8 @@ mechanism(struct spf_ctx *c, const struct spf_term *t, const char *domain,
 	if (t->kind == SPF_INCLUDE)
 		return mech_include(c, target, domain, depth);
 	if (!domain_is_valid(target)) {
-		step(c, depth, domain, "", "%s is not a valid name: no match",
-		    target);
+		step(c, depth, domain, t->text, t->text_len,
+		    "%s is not a valid name: no match", target);
 		return M_NOMATCH;
 	}
 	switch (t->kind) {
@@ -445,7 +448,7 @@ fetch_record(struct spf_ctx *c, const char *domain, size_t depth,
 	if (res->status == DNS_ERROR) {
 		reason(c, "%s: DNS error fetching the SPF record: %s", domain,
 		    resolver_status_text(res));
-		step(c, depth, domain, "record", "temperror: %s",
+		step(c, depth, domain, "record", 6, "temperror: %s",
 		    resolver_status_text(res));
 		return SPF_TEMPERROR;
 	}
@@ -456,22 +459,22 @@ fetch_record(struct spf_ctx *c, const char *domain, size_t depth,
 			found++;
 		}
 	if (found == 0) {
-		step(c, depth, domain, "record", "none: no SPF record (%s)",
+		step(c, depth, domain, "record", 6, "none: no SPF record (%s)",
 		    res->status == DNS_OK ? "no v=spf1 TXT"
 		                          : resolver_status_text(res));
 		reason(c, "%s has no SPF record", domain);
 		return SPF_NONE;
 	}
 	if (found > 1) {
-		step(c, depth, domain, "record", "permerror: %zu SPF records",
-		    found);
+		step(c, depth, domain, "record", 6,
+		    "permerror: %zu SPF records", found);
 		reason(c,
 		    "%s has %zu SPF records: there must be one (RFC "
 		    "7208 4.5)",
 		    domain, found);
 		return SPF_PERMERROR;
 	}
-	step(c, depth, domain, "record", "\"%s\"", (*out)->text);
+	step(c, depth, domain, "record", 6, "\"%s\"", (*out)->text);
 	return SPF_PASS;
 }
 
@@ -525,7 +528,7 @@ eval_redirect(struct spf_ctx *c, const struct spf_term *t, const char *domain,
 	if (count_lookup(c, domain, t) != M_NOMATCH ||
 	    target_name(c, t, domain, target, sizeof(target)) == -1)
 		return SPF_PERMERROR;
-	step(c, depth, domain, "", "redirect to %s", target);
+	step(c, depth, domain, t->text, t->text_len, "redirect to %s", target);
 	r = eval_domain(c, target, depth + 1, explanation);
 	if (r == SPF_NONE) {
 		reason(c, "%s: redirect=%s has no SPF record", domain, target);
@@ -552,8 +555,8 @@ eval_record(struct spf_ctx *c, const struct spf_record *rec, const char *domain,
 		if (t->kind >= SPF_REDIRECT)
 			continue;
 		m = mechanism(c, t, domain, depth);
-		step(c, depth, domain, "", "%.*s: %s", (int)t->text_len,
-		    t->text, mres_names[m]);
+		step(c, depth, domain, t->text, t->text_len, "%s",
+		    mres_names[m]);
 		if (m == M_TEMP)
 			return SPF_TEMPERROR;
 		if (m == M_PERM)
@@ -593,14 +596,14 @@ eval_domain(struct spf_ctx *c, const char *domain, size_t depth,
 		return SPF_PERMERROR;
 	}
 	if (!domain_is_valid(domain)) {
-		step(c, depth, domain, "record", "none: not a valid domain");
+		step(c, depth, domain, "record", 6, "none: not a valid domain");
 		reason(c, "\"%s\" is not a valid domain name", domain);
 		return SPF_NONE;
 	}
 	if ((r = fetch_record(c, domain, depth, &txt)) != SPF_PASS)
 		return r;
 	if (spf_record_parse(txt->text, strlen(txt->text), &rec, &e) == -1) {
-		step(c, depth, domain, "record", "permerror: %s", e.msg);
+		step(c, depth, domain, "record", 6, "permerror: %s", e.msg);
 		reason(c, "%s: %s", domain, e.msg);
 		return SPF_PERMERROR;
 	}

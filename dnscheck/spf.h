@@ -152,4 +152,21 @@ struct json_t *spf_eval_json(const struct spf_eval *ev);
 int spf_count_lookups(struct resolver *r, const char *domain,
     const char *record, size_t *lookups, size_t *voids, struct err *e) WUR;
 
+/* Lint: what an operator should know about a domain's SPF record. */
+struct spf_lint {
+	size_t lookups;      /* DNS-querying terms through includes */
+	size_t void_lookups; /* include/redirect targets without a record */
+	size_t records;      /* SPF records at the domain */
+	size_t answer_len;   /* bytes of the TXT answer */
+	bool too_long;       /* over 512 bytes (3.4) */
+	bool type99;         /* a deprecated SPF (type 99) record exists */
+	bool dns_error;      /* some part could not be fetched */
+	struct buf tree;     /* the include tree, "term (count)" a line */
+	struct buf warnings; /* one warning a line; empty: nothing to say */
+};
+
+/* Lint domain's record; free with spf_lint_cleanup(). */
+void spf_lint_run(struct resolver *r, const char *domain, struct spf_lint *out);
+void spf_lint_cleanup(struct spf_lint *l);
+
 #endif

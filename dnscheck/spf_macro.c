@@ -262,7 +262,7 @@ static int
 macro_walk(const char *p, size_t len, const struct spf_macro_ctx *c, bool exp,
     struct buf *out, struct err *e)
 {
-	size_t i = 0, used;
+	size_t i = 0, used = 0;
 
 	while (i < len) {
 		unsigned char ch = (unsigned char)p[i];

@@ -237,6 +237,18 @@ parse_ip(struct spf_term *t, const char *r, size_t len, struct err *e)
 	return 0;
 }
 
+/* ":domain-spec" of include, exists and ptr. */
+static int
+parse_domain_arg(struct spf_term *t, const char *r, size_t len, struct err *e)
+{
+	if (len < 1 || r[0] != ':')
+		return err_set(e, "\"%.*s\" needs \":domain\"",
+		    (int)t->name_len, t->name);
+	t->spec = r + 1;
+	t->spec_len = len - 1;
+	return domain_spec_check(t->spec, t->spec_len, e);
+}
+
 /* The part after a mechanism's name, by kind. */
 static int
 parse_mech_args(struct spf_term *t, const char *r, size_t len, struct err *e)
@@ -251,16 +263,9 @@ parse_mech_args(struct spf_term *t, const char *r, size_t len, struct err *e)
 	case SPF_IP6:
 		return parse_ip(t, r, len, e);
 	case SPF_PTR:
-		if (len == 0)
-			return 0;
-		/* FALLTHROUGH */
-	default: /* include, exists, ptr:domain-spec */
-		if (len < 1 || r[0] != ':')
-			return err_set(e, "\"%.*s\" needs \":domain\"",
-			    (int)t->name_len, t->name);
-		t->spec = r + 1;
-		t->spec_len = len - 1;
-		return domain_spec_check(t->spec, t->spec_len, e);
+		return len == 0 ? 0 : parse_domain_arg(t, r, len, e);
+	default: /* include, exists */
+		return parse_domain_arg(t, r, len, e);
 	}
 }
 

@@ -72,6 +72,14 @@ expect_eq "include loop: permerror" "$(spf 192.0.2.1 x@loop1.example.com)" perme
 expect_eq "redirect loop: permerror" "$(spf 192.0.2.1 x@redloop.example.com)" permerror
 out=$("$POSTERN" check spf --resolver "127.0.0.1:$KNOT_PORT" --ip 192.0.2.1 --sender x@loop1.example.com || true)
 expect_match "loop reason names the limit" "$out" 'DNS-querying term number 11: the limit is 10'
+out=$("$POSTERN" check spf --resolver "127.0.0.1:$KNOT_PORT" --ip 198.51.100.9 --sender x@inc.example.com || true)
+expect_eq "trace" "$out" 'pass
+  inc.example.com: "v=spf1 include:pass.example.com -all"
+    pass.example.com: "v=spf1 ip4:198.51.100.0/24 ip6:2001:db8:1::/48 -all"
+    pass.example.com: ip4:198.51.100.0/24: match
+  inc.example.com: include:pass.example.com: match
+reason: inc.example.com: "include:pass.example.com" matched
+lookups: 1 DNS-querying terms, 0 void, 2 DNS queries'
 
 # record selection (4.5)
 expect_eq "two records: permerror" "$(spf 192.0.2.1 x@two.example.com)" permerror
@@ -119,7 +127,13 @@ expect_eq "unknown modifier ignored" "$(spf 192.0.2.1 x@unkmod.example.com)" pas
 expect_eq "a/24 dual cidr" "$(spf 192.0.2.99 x@cidr.example.com)" pass
 expect_eq "a/24 dual cidr, outside" "$(spf 192.0.3.1 x@cidr.example.com)" fail
 
+expect_eq "a//64 with AAAA" "$(spf 2001:db8::1234 x@cidr.example.com)" pass
+expect_eq "a//64 with AAAA, outside" "$(spf 2001:db9::1 x@cidr.example.com)" fail
+expect_eq "mx//64 asks AAAA" "$(spf 2001:db8::ffff x@mx6.example.com)" pass
+expect_eq "ip6 client and ip4 terms" "$(spf 2001:db8::1 x@split.example.com)" fail
+
 # IPv4-mapped IPv6 is the IPv4 client
+expect_eq "%{i} of ::ffff:192.0.2.1" "$(spf ::ffff:192.0.2.1 x@ex.example.com)" pass
 expect_eq "::ffff:198.51.100.9" "$(spf ::ffff:198.51.100.9 x@inc.example.com)" pass
 
 # TCP fallback: the TXT set does not fit a 1232-byte UDP answer
