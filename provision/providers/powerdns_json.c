@@ -216,12 +216,10 @@ pdns_error_text(const char *body, size_t len)
 	struct buf b;
 	size_t n;
 
-	if (text == NULL) {
-		text = body;
-		len = len > PDNS_ERROR_MAX ? PDNS_ERROR_MAX : len;
-	} else {
+	if (text != NULL)
 		len = strlen(text);
-	}
+	else
+		text = body;
 	buf_init(&b, 4 * PDNS_ERROR_MAX + 8);
 	for (size_t i = 0; i < len && i < PDNS_ERROR_MAX; i++) {
 		unsigned char c = (unsigned char)text[i];
