@@ -24,7 +24,7 @@ manual_init(struct provider *p, struct err *e)
 	struct manual *m = xcalloc(1, sizeof(*m));
 	size_t n = dns->authoritative.n > 0 ? dns->authoritative.n : 1;
 
-	m->res = xcalloc(n, sizeof(*m->res));
+	m->res = xcalloc(n, sizeof(ldns_resolver *));
 	for (size_t i = 0; i < n; i++) {
 		const struct hostport *hp =
 		    dns->authoritative.n > 0 ? &dns->authoritative_hp[i]

@@ -16,7 +16,7 @@
  */
 
 #define PDNS_ATTEMPTS 3
-#define PDNS_MAX_BODY (16 * 1024 * 1024)
+#define PDNS_MAX_BODY ((size_t)16 * 1024 * 1024)
 
 struct pdns {
 	CURL *curl;

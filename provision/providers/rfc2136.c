@@ -264,23 +264,27 @@ static int
 rfc2136_check_answer(struct rfc2136 *r, ldns_pkt *answer, const uint8_t *wire,
     size_t len, const ldns_rdf *mac, struct err *e)
 {
-	static const char *const tsig_errors[] = { [16] = "BADSIG: wrong "
-		                                          "secret",
-		[17] = "BADKEY: the server does not know this key name and "
-		       "algorithm",
-		[18] = "BADTIME: the clocks differ by more than 5 minutes",
-		[22] = "BADTRUNC" };
+	static const struct {
+		unsigned code;
+		const char *text;
+	} tsig_errors[] = {
+		{ 16, "BADSIG: wrong secret" },
+		{ 17, "BADKEY: the server does not know this key name and "
+		      "algorithm" },
+		{ 18, "BADTIME: the clocks differ by more than 5 minutes" },
+		{ 22, "BADTRUNC" },
+	};
 	unsigned te = rfc2136_tsig_error(answer);
-	const char *text;
+	const char *text = "TSIG error";
 	int status;
 
+	for (size_t i = 0; i < NELEM(tsig_errors); i++)
+		if (tsig_errors[i].code == te)
+			text = tsig_errors[i].text;
 	if (te != 0)
 		return err_set(e, "%s: TSIG key %s (%s) refused: %s",
 		           rfc2136_rcode_name(ldns_pkt_get_rcode(answer)),
-		           r->key_name, r->key_alg,
-		           te < NELEM(tsig_errors) && tsig_errors[te] != NULL
-		               ? tsig_errors[te]
-		               : "TSIG error"),
+		           r->key_name, r->key_alg, text),
 		       PROVIDER_ERR_PERM;
 	if (r->key_name != NULL && !ldns_pkt_tsig_verify(answer, wire, len,
 	                               r->key_name, r->key_data, mac))

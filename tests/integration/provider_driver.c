@@ -90,7 +90,7 @@ parse_args(struct job *j, int argc, char **argv, struct provider_opts *opts)
 		         parse_u64(v, 1, 600, &wait) == 0)
 			opts->wait_timeout = wait;
 		else if (strcmp(a, "--ttl") == 0 &&
-		         parse_u64(v, 1, 86400 * 7, &ttl) == 0) {
+		         parse_u64(v, 1, UINT64_C(604800), &ttl) == 0) {
 			j->new.ttl = (uint32_t)ttl;
 			j->ttl_given = true;
 		} else
