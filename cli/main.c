@@ -14,8 +14,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "init", NULL, "init --domain D --ip IP --provider TYPE [-o FILE]",
-	    "#7" },
+	{ "init", cmd_init,
+	    "init --domain D --ip IP --provider TYPE [--hostname NAME] [-o "
+	    "FILE] [--force]",
+	    NULL },
 	{ "config", cmd_config, "config check [-c FILE]", NULL },
 	{ "keys", cmd_keys,
 	    "keys generate|list [-c FILE] | keys record --domain D --selector "
@@ -25,7 +27,7 @@ static const struct command commands[] = {
 	{ "apply", NULL, "apply [-c FILE] [--yes] [--dry-run] [--no-wait]",
 	    "#4" },
 	{ "migrate", NULL, "migrate [-c FILE] [--yes]", "#7" },
-	{ "check", NULL,
+	{ "check", cmd_check,
 	    "check [-c FILE] [--domain D] [--json] | check spf --ip IP "
 	    "--sender ADDR [--helo NAME] | check dkim|dmarc --domain D "
 	    "[--selector S] | check ptr --ip IP [--helo NAME]",

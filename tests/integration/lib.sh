@@ -1,7 +1,7 @@
 # Shared helpers for integration tests (sourced, bash).
 # Every server listens on 127.0.0.1 (or ::1) on a free high port, in a
 # temporary directory removed at exit with everything it started.
-set -euo pipefail
+set -uo pipefail   # no -e: tests check exit codes themselves
 
 : "${POSTERN:?POSTERN must name the postern binary}"
 : "${SOURCE_DIR:?}"
@@ -145,6 +145,41 @@ CONF
 	done
 	echo "knotd did not load $name:" >&2
 	cat "$T/knot/log" >&2
+	return 1
+}
+
+# make_cert NAME: a test CA ($T/ca.pem) and a certificate for NAME signed by
+# it ($T/NAME.pem, $T/NAME.key).
+make_cert() {
+	local name=$1
+	if [ ! -f "$T/ca.pem" ]; then
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+		    -subj "/CN=Postern Test CA" -keyout "$T/ca.key" \
+		    -out "$T/ca.pem" 2>/dev/null
+	fi
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" \
+	    -keyout "$T/$name.key" -out "$T/$name.csr" 2>/dev/null
+	printf 'subjectAltName=DNS:%s\n' "$name" >"$T/$name.ext"
+	openssl x509 -req -in "$T/$name.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
+	    -CAcreateserial -days 2 -extfile "$T/$name.ext" \
+	    -out "$T/$name.pem" 2>/dev/null
+}
+
+# start_sink NAME [smtp_sink.py options]: an SMTP sink storing mail in
+# $T/NAME/; sets SINK_PORT.
+start_sink() {
+	local name=$1
+	shift
+	python3 "$SOURCE_DIR/tests/integration/smtp_sink.py" \
+	    --dir "$T/$name" "$@" >"$T/$name.port" 2>"$T/$name.log" &
+	PIDS+=($!)
+	for _ in $(seq 1 100); do
+		SINK_PORT=$(sed -n 's/^PORT=//p' "$T/$name.port")
+		[ -n "$SINK_PORT" ] && return 0
+		sleep 0.05
+	done
+	echo "sink $name did not start" >&2
+	cat "$T/$name.log" >&2
 	return 1
 }
 
