@@ -348,12 +348,66 @@ rfc2136_send_update(struct rfc2136 *r, ldns_pkt *pkt, struct err *e)
 	return rc;
 }
 
+/* Whether a CNAME is at name (the server says so). */
+static bool
+rfc2136_has_cname(struct rfc2136 *r, const char *name)
+{
+	ldns_rdf *n = ldns_dname_new_frm_str(name);
+	ldns_pkt *pkt = NULL;
+	bool found = false;
+
+	if (n != NULL &&
+	    ldns_resolver_query_status(&pkt, r->q, n, LDNS_RR_TYPE_CNAME,
+	        LDNS_RR_CLASS_IN, 0) == LDNS_STATUS_OK &&
+	    pkt != NULL)
+		found = ldns_rr_list_rr_count(ldns_pkt_answer(pkt)) > 0;
+	ldns_pkt_free(pkt);
+	ldns_rdf_deep_free(n);
+	return found;
+}
+
+/*
+ * Read the set back after the server answered: a NOERROR update can still
+ * have changed nothing (RFC 2136 3.4.2.2: a TXT where a CNAME is gets
+ * silently ignored), and a conflict after a retry may be our own earlier
+ * attempt having been applied.
+ */
+static int
+rfc2136_verify(struct rfc2136 *r, const char *name, const struct txt_set *new,
+    int rc, struct err *e)
+{
+	struct txt_set now;
+	bool same;
+
+	provider_resolver_revive(r->q);
+	if (provider_txt_query(r->q, name, &now, NULL) != PROVIDER_OK)
+		return rc;
+	same = txt_set_equal(&now, new);
+	txt_set_cleanup(&now);
+	if (same)
+		return PROVIDER_OK;
+	if (rc != PROVIDER_OK)
+		return rc;
+	if (rfc2136_has_cname(r, name))
+		return err_set(e,
+		           "server %s: a CNAME is at %s, so the server ignored "
+		           "the TXT update (RFC 2136 3.4.2.2); remove the "
+		           "CNAME "
+		           "or use another name",
+		           r->server, name),
+		       PROVIDER_ERR_PERM;
+	return err_set(e,
+	           "server %s: the update was accepted but the server does "
+	           "not serve the new TXT set (changed again meanwhile?)",
+	           r->server),
+	       PROVIDER_ERR_CONFLICT;
+}
+
 static int
 rfc2136_replace_txt(struct provider *p, const char *zone, const char *name,
     const struct txt_set *old, const struct txt_set *new, struct err *e)
 {
 	struct rfc2136 *r = p->priv;
-	struct txt_set now;
 	int rc = PROVIDER_ERR_TEMP;
 
 	for (unsigned a = 1; a <= RFC2136_ATTEMPTS; a++) {
@@ -367,12 +421,8 @@ rfc2136_replace_txt(struct provider *p, const char *zone, const char *name,
 			break;
 	}
 	/* A retried update may have been applied by an earlier attempt. */
-	if (rc == PROVIDER_ERR_CONFLICT &&
-	    provider_txt_query(r->q, name, &now, NULL) == PROVIDER_OK) {
-		if (txt_set_equal(&now, new))
-			rc = PROVIDER_OK;
-		txt_set_cleanup(&now);
-	}
+	if (rc == PROVIDER_ERR_CONFLICT || rc == PROVIDER_OK)
+		rc = rfc2136_verify(r, name, new, rc, e);
 	return rc;
 }
 

@@ -133,6 +133,11 @@ expect_eq "conflict: exit" "$rc" 4
 expect_eq "conflict: message" "$err" 'provider "pdns" (powerdns): zone example.com: replacing example.com TXT: the TXT set changed since it was read; nothing changed (plan again)'
 expect_match "conflict: concurrent change kept" "$(dig example.com TXT)" google-site-verification=abc
 
+# A TXT where a CNAME is: PowerDNS refuses with 422; its reason is passed on.
+rc=0
+err=$(drv pdns replace selector1._domainkey.example.com --current --new '"v=DKIM1; p=x"' 2>&1) || rc=$?
+expect_eq "TXT at a CNAME" "$rc:$err" "1:provider \"pdns\" (powerdns): zone example.com: replacing selector1._domainkey.example.com TXT: PATCH $PDNS_URL/api/v1/servers/localhost/zones/example.com.: HTTP 422: RRset selector1._domainkey.example.com. IN TXT: Conflicts with pre-existing RRset"
+
 # Delete.
 drv pdns delete odd.example.com --current
 expect_eq "deleted" "$(drv pdns list odd.example.com)" "ttl 0"

@@ -109,6 +109,12 @@ err=$(drv main replace pst1._domainkey.example.com --new '"v=DKIM1; p="' 2>&1) |
 expect_eq "create over an existing set: exit" "$rc" 4
 expect_match "create over an existing set: message" "$err" 'YXRRSET: the TXT set was created since it was read'
 
+# A TXT where a CNAME is: the server ignores it (RFC 2136 3.4.2.2); said so.
+rc=0
+err=$(drv main replace selector1._domainkey.example.com --current --new '"v=DKIM1; p=x"' 2>&1) || rc=$?
+expect_eq "TXT at a CNAME" "$rc:$err" "1:provider \"main\" (rfc2136): zone example.com: replacing selector1._domainkey.example.com TXT: server 127.0.0.1:$KNOT_PORT: a CNAME is at selector1._domainkey.example.com, so the server ignored the TXT update (RFC 2136 3.4.2.2); remove the CNAME or use another name"
+expect_eq "CNAME still there" "$(dig selector1._domainkey.example.com CNAME)" "$cname_before"
+
 # Delete.
 drv main delete pst1._domainkey.example.com --current
 expect_eq "deleted" "$(drv main list pst1._domainkey.example.com)" "ttl 0"
