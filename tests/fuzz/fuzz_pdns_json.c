@@ -33,6 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *body = (const char *)data;
 	char *id = NULL, *zone = NULL, *text;
+	struct pdns_disabled d;
 	struct txt_set s;
 	struct err e;
 
@@ -41,10 +42,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(id);
 		free(zone);
 	}
-	if (pdns_rrset_parse(body, size, "example.com", &s, &e) ==
+	if (pdns_rrset_parse(body, size, "example.com", &s, &d, &e) ==
 	    PROVIDER_OK) {
 		check_round_trip(&s);
 		txt_set_cleanup(&s);
+		pdns_disabled_cleanup(&d);
 	}
 	text = pdns_error_text(body, size);
 	free(text);

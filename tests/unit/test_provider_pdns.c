@@ -88,14 +88,19 @@ test_zones_bad_json(void **state)
 static void
 test_rrset_parse(void **state)
 {
+	struct pdns_disabled d;
 	struct txt_set s;
 	struct err e;
 	char *f;
 
 	(void)state;
 	assert_int_equal(pdns_rrset_parse(ZONE_BODY, strlen(ZONE_BODY),
-	                     "example.com", &s, &e),
+	                     "example.com", &s, &d, &e),
 	    0);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.content[0], "\"off\"");
+	assert_int_equal(d.ttl, 300);
+	pdns_disabled_cleanup(&d);
 	assert_int_equal(s.n, 2); /* the disabled record is not served */
 	assert_int_equal(s.ttl, 300);
 	f = txt_record_format(&s.rec[0]);
@@ -106,12 +111,12 @@ test_rrset_parse(void **state)
 	free(f);
 	txt_set_cleanup(&s);
 	assert_int_equal(pdns_rrset_parse(ZONE_BODY, strlen(ZONE_BODY),
-	                     "PST1._domainkey.example.com", &s, &e),
+	                     "PST1._domainkey.example.com", &s, NULL, &e),
 	    0);
 	assert_int_equal(s.n, 1);
 	txt_set_cleanup(&s);
 	assert_int_equal(pdns_rrset_parse(ZONE_BODY, strlen(ZONE_BODY),
-	                     "none.example.com", &s, &e),
+	                     "none.example.com", &s, NULL, &e),
 	    0);
 	assert_int_equal(s.n, 0);
 	assert_int_equal(s.ttl, 0);
@@ -150,11 +155,16 @@ test_rrset_bad(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < NELEM(cases); i++) {
+		struct pdns_disabled d;
+
 		assert_int_equal(pdns_rrset_parse(cases[i].body,
-		                     strlen(cases[i].body), "a.com", &s, &e),
+		                     strlen(cases[i].body), "a.com", &s, &d,
+		                     &e),
 		    PROVIDER_ERR_PERM);
 		assert_string_equal(e.msg, cases[i].msg);
 		assert_int_equal(s.n, 0);
+		assert_int_equal(d.n, 0);
+		assert_null(d.content);
 	}
 }
 
@@ -169,7 +179,7 @@ test_patch_body(void **state)
 	txt_record_add_string(&r, "say \"hi\"", 8);
 	txt_record_add_string(&r, "\\", 1);
 	txt_set_add(&s, &r);
-	body = pdns_patch_body("pst1._domainkey.example.com", &s);
+	body = pdns_patch_body("pst1._domainkey.example.com", &s, NULL);
 	assert_string_equal(body,
 	    "{\"rrsets\":[{\"name\":\"pst1._domainkey.example.com.\","
 	    "\"type\":\"TXT\",\"changetype\":\"REPLACE\",\"ttl\":3600,"
@@ -178,9 +188,19 @@ test_patch_body(void **state)
 	free(body);
 	txt_set_cleanup(&s);
 	txt_record_cleanup(&r);
-	body = pdns_patch_body("a.com", &s);
+	body = pdns_patch_body("a.com", &s, NULL);
 	assert_string_equal(body, "{\"rrsets\":[{\"name\":\"a.com.\",\"type\":"
 	                          "\"TXT\",\"changetype\":\"DELETE\"}]}");
+	free(body);
+	/* Disabled records survive: a delete becomes a REPLACE keeping them. */
+	char old[] = "\"old\"", *content[] = { old };
+	struct pdns_disabled d = { content, 1, 600 };
+
+	body = pdns_patch_body("a.com", &s, &d);
+	assert_string_equal(body,
+	    "{\"rrsets\":[{\"name\":\"a.com.\",\"type\":\"TXT\","
+	    "\"changetype\":\"REPLACE\",\"ttl\":600,\"records\":[{"
+	    "\"content\":\"\\\"old\\\"\",\"disabled\":true}]}]}");
 	free(body);
 }
 
