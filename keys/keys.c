@@ -399,3 +399,17 @@ keys_txt_record(const struct dkim_key *k)
 	free(p);
 	return out;
 }
+
+char *
+keys_local_public_b64(void *state_dir, const char *domain, const char *selector,
+    struct err *e)
+{
+	struct dkim_key *k = keys_load(state_dir, domain, selector, e);
+	char *b64;
+
+	if (k == NULL)
+		return NULL;
+	b64 = keys_public_b64(k);
+	keys_free(k);
+	return b64;
+}
