@@ -28,7 +28,7 @@ static const struct command commands[] = {
 	{ "apply", cmd_apply,
 	    "apply [-c FILE] [--domain D] [--yes] [--dry-run] [--no-wait]",
 	    NULL },
-	{ "migrate", NULL, "migrate [-c FILE] [--yes]", "#7" },
+	{ "migrate", cmd_migrate, "migrate [-c FILE] [--yes]", NULL },
 	{ "check", cmd_check,
 	    "check [-c FILE] [--domain D] [--json] | check spf --ip IP "
 	    "--sender ADDR [--helo NAME] | check dkim|dmarc --domain D "
