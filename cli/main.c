@@ -34,7 +34,8 @@ static const struct command commands[] = {
 	    "--sender ADDR [--helo NAME] | check dkim|dmarc --domain D "
 	    "[--selector S] | check ptr --ip IP [--helo NAME]",
 	    "#3" },
-	{ "watch", NULL, "watch [-c FILE] [--interval 1h]", "#7" },
+	{ "watch", cmd_watch, "watch [-c FILE] [--interval 1h] [--once]",
+	    NULL },
 	{ "queue", cmd_queue,
 	    "queue list|show ID|flush|delete ID|hold ID|release ID [--json]",
 	    NULL },
