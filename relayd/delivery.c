@@ -143,6 +143,7 @@ tls_ctx_for(struct delivery *d, const struct route_cfg *r)
 {
 	const char *cert = r != NULL ? r->client_certificate : NULL;
 	const char *key = r != NULL ? r->client_key : NULL;
+	const char *ca = d->srv->snap->cfg->relay.delivery.ca_file;
 	struct tls_ctx *t;
 
 	for (size_t i = 0; i < d->ntls; i++) {
@@ -159,7 +160,10 @@ tls_ctx_for(struct delivery *d, const struct route_cfg *r)
 	if (t->ctx == NULL)
 		die(1, "SSL_CTX_new failed");
 	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
-	SSL_CTX_set_default_verify_paths(t->ctx);
+	if (ca == NULL)
+		SSL_CTX_set_default_verify_paths(t->ctx);
+	else if (SSL_CTX_load_verify_locations(t->ctx, ca, NULL) != 1)
+		log_error("event=tls-ca file=%s result=failed", ca);
 	if (cert != NULL) {
 		t->cert = xstrdup(cert);
 		t->key = xstrdup(key);
@@ -255,8 +259,9 @@ group_try(struct group *g)
 		p.addrlen = t->addrlen;
 		p.helo = cfg->relay.hostname;
 		p.peer_name = t->name;
-		p.tls = g->plain_retry ? CLIENT_TLS_NEVER
-		                       : client_tls_of(g->dest.tls);
+		p.tls = g->plain_retry   ? CLIENT_TLS_NEVER
+		        : g->sts_enforce ? CLIENT_TLS_VERIFY
+		                         : client_tls_of(g->dest.tls);
 		p.ssl_ctx = tls_ctx_for(d, g->dest.route);
 		p.connect_timeout =
 		    (unsigned)cfg->relay.delivery.connect_timeout;
@@ -313,7 +318,7 @@ group_sent(struct client *c, void *arg)
 
 	target_key(g, key, sizeof(key));
 	g->client = NULL;
-	if (g->res.retry_plain && !g->plain_retry) {
+	if (g->res.retry_plain && !g->plain_retry && !g->sts_enforce) {
 		log_warn("event=tls-fallback qid=%s mx=%s reason=\"%s\" "
 		         "note=\"retrying once without TLS\"",
 		    g->a->id, g->mx_used, g->res.reply);
