@@ -26,7 +26,7 @@ cf_error(struct fake_req *r, int status, int code, const char *msg)
 {
 	fake_reply_json(r, status,
 	    json_pack("{s:b,s:[{s:i,s:s}],s:[],s:n}", "success", 0, "errors",
-		"code", code, "message", msg, "messages", "result"));
+	        "code", code, "message", msg, "messages", "result"));
 }
 
 static void
@@ -69,7 +69,7 @@ rr_json(const struct fake_zone *z, const struct fake_rr *rr)
 {
 	char *id = rr_id(rr), *zid = zone_id(z);
 	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:i,s:b,"
-			      "s:{},s:n,s:[],s:s,s:s}",
+	                      "s:{},s:n,s:[],s:s,s:s}",
 	    "id", id, "zone_id", zid, "zone_name", z->name, "name", rr->name,
 	    "type", rr->type, "content", rr->value, "proxiable", 0, "proxied",
 	    0, "ttl", rr->ttl, "locked", 0, "meta", "comment", "tags",
@@ -83,17 +83,16 @@ rr_json(const struct fake_zone *z, const struct fake_rr *rr)
 
 /* Pick page `page` of n items; fills result_info. Returns first index. */
 static json_t *
-page_info(size_t page, size_t per_page, size_t n, size_t *first,
-    size_t *count)
+page_info(size_t page, size_t per_page, size_t n, size_t *first, size_t *count)
 {
 	size_t pages = (n + per_page - 1) / per_page;
 
 	*first = (page - 1) * per_page;
-	*count = *first >= n ? 0 : (n - *first < per_page ? n - *first
-							   : per_page);
-	return json_pack("{s:i,s:i,s:i,s:i,s:i}", "page", (int)page,
-	    "per_page", (int)per_page, "count", (int)*count, "total_count",
-	    (int)n, "total_pages", (int)pages);
+	*count =
+	    *first >= n ? 0 : (n - *first < per_page ? n - *first : per_page);
+	return json_pack("{s:i,s:i,s:i,s:i,s:i}", "page", (int)page, "per_page",
+	    (int)per_page, "count", (int)*count, "total_count", (int)n,
+	    "total_pages", (int)pages);
 }
 
 /* Read page and per_page (capped at the fake's page size); -1 replied. */
@@ -167,8 +166,8 @@ rr_matches(const struct fake_req *r, const struct fake_rr *rr)
 	const char *content = fake_query(r, "content");
 
 	return (type == NULL || strcasecmp(type, rr->type) == 0) &&
-	    (name == NULL || strcasecmp(name, rr->name) == 0) &&
-	    (content == NULL || strcmp(content, rr->value) == 0);
+	       (name == NULL || strcasecmp(name, rr->name) == 0) &&
+	       (content == NULL || strcmp(content, rr->value) == 0);
 }
 
 static void
@@ -290,8 +289,7 @@ record_write(struct fake *f, struct fake_req *r, struct fake_zone *z,
 		goto out;
 	fqdn = expand_name(z, v.name);
 	if (is_duplicate(z, fqdn, &v, rr)) {
-		cf_error(r, 400, 81058,
-		    "An identical record already exists.");
+		cf_error(r, 400, 81058, "An identical record already exists.");
 	} else if (rr == NULL) {
 		rr = fake_rr_add(fake_store(f), z, fqdn, v.type,
 		    (unsigned)v.ttl, v.content);
@@ -346,7 +344,7 @@ record_one(struct fake *f, struct fake_req *r, struct fake_zone *z,
 		cf_ok(r, 200, json_pack("{s:s}", "id", rid), NULL);
 		free(rid);
 	} else if (strcmp(r->method, "PUT") == 0 ||
-	    strcmp(r->method, "PATCH") == 0) {
+	           strcmp(r->method, "PATCH") == 0) {
 		record_write(f, r, z, rr);
 	} else {
 		cf_error(r, 405, 10405, "Method not allowed");
@@ -415,6 +413,15 @@ handle(struct fake *f, struct fake_req *r, void *arg)
 	route(f, r, seg, n);
 }
 
+static void
+setup(void *arg)
+{
+	struct cf *cf = arg;
+
+	if (cf->token == NULL)
+		die(2, "--token or FAKE_CLOUDFLARE_TOKEN is required");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -427,6 +434,7 @@ main(int argc, char **argv)
 		"fake_cloudflare",
 		"application/json",
 		"{\"success\":true,\"errors\":[],\"result\":[{\"id\":\"",
+		setup,
 		handle,
 	};
 

@@ -155,7 +155,7 @@ fake_name_in_zone(const char *name, const char *zone)
 	if (n == zn)
 		return strcasecmp(name, zone) == 0;
 	return n > zn && name[n - zn - 1] == '.' &&
-	    strcasecmp(name + n - zn, zone) == 0;
+	       strcasecmp(name + n - zn, zone) == 0;
 }
 
 /* Where the label ending at s[end) begins. */
@@ -200,7 +200,7 @@ zone_for_name(struct fake_store *s, const char *name)
 	for (i = 0; i < s->nzones; i++)
 		if (fake_name_in_zone(name, s->zones[i].name) &&
 		    (best == NULL ||
-			strlen(s->zones[i].name) > strlen(best->name)))
+		        strlen(s->zones[i].name) > strlen(best->name)))
 			best = &s->zones[i];
 	return best;
 }
@@ -269,13 +269,12 @@ seed_load(struct fake_store *s, const char *path)
 void
 fake_add_header(struct fake_req *r, const char *name, const char *val)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), name,
-	    val);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), name, val);
 }
 
 void
-fake_reply(struct fake_req *r, int status, const char *ctype,
-    const char *body, size_t len)
+fake_reply(struct fake_req *r, int status, const char *ctype, const char *body,
+    size_t len)
 {
 	struct evbuffer *out = evbuffer_new();
 
@@ -368,8 +367,8 @@ state_json(struct fake *f)
 			rr = &s->zones[i].rr[k];
 			json_array_append_new(rrs,
 			    json_pack("{s:i,s:s,s:s,s:i,s:s}", "id", rr->id,
-				"name", rr->name, "type", rr->type, "ttl",
-				rr->ttl, "value", rr->value));
+			        "name", rr->name, "type", rr->type, "ttl",
+			        rr->ttl, "value", rr->value));
 		}
 		z = json_pack("{s:s,s:b,s:o}", "name", s->zones[i].name,
 		    "hidden", s->zones[i].hidden, "records", rrs);
@@ -409,8 +408,8 @@ control(struct fake *f, struct fake_req *r)
 	} else if (strcmp(what, "garbage") == 0) {
 		kind = fake_query(r, "kind");
 		f->garbage_count = count;
-		f->garbage_truncated = kind != NULL &&
-		    strcmp(kind, "truncated") == 0;
+		f->garbage_truncated =
+		    kind != NULL && strcmp(kind, "truncated") == 0;
 	} else {
 		fake_reply(r, 404, "text/plain", "no such control\n", 16);
 		return;
@@ -552,7 +551,7 @@ request_cb(struct evhttp_request *req, void *arg)
 	if (json_array_size(f->log) < FAKE_LOG_MAX)
 		json_array_append_new(f->log,
 		    json_pack("{s:s,s:s,s:i}", "method", r.method, "uri",
-			evhttp_request_get_uri(req), "status", r.status));
+		        evhttp_request_get_uri(req), "status", r.status));
 	/* The URI carries no secret in any of the emulated APIs. */
 	(void)fprintf(stderr, "%s %s %s %d\n", f->p->name, r.method,
 	    evhttp_request_get_uri(req), r.status);
@@ -589,16 +588,17 @@ opt_set(struct fake *f, const struct fake_opt *opts, const char *name,
 }
 
 static void
-parse_args(struct fake *f, const struct fake_opt *opts, int argc,
-    char **argv, const char **seed)
+parse_args(struct fake *f, const struct fake_opt *opts, int argc, char **argv,
+    const char **seed)
 {
 	const char *v;
 	int i;
 
 	for (i = 1; i < argc; i += 2) {
 		if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc)
-			die(2, "usage: %s [--port N] [--page-size N] "
-			       "[--seed FILE] [--OPTION VALUE]...",
+			die(2,
+			    "usage: %s [--port N] [--page-size N] "
+			    "[--seed FILE] [--OPTION VALUE]...",
 			    argv[0]);
 		opt_set(f, opts, argv[i], argv[i + 1], seed);
 	}
@@ -622,8 +622,8 @@ bound_port(struct evhttp_bound_socket *bs)
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
 
-	if (getsockname(evhttp_bound_socket_get_fd(bs),
-		(struct sockaddr *)&sin, &len) == -1)
+	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&sin,
+	        &len) == -1)
 		die(2, "getsockname failed");
 	return ntohs(sin.sin_port);
 }
@@ -643,8 +643,8 @@ store_free(struct fake_store *s)
 }
 
 int
-fake_main(const struct fake_provider *p, const struct fake_opt *opts,
-    void *arg, int argc, char **argv)
+fake_main(const struct fake_provider *p, const struct fake_opt *opts, void *arg,
+    int argc, char **argv)
 {
 	struct fake f = { .p = p, .arg = arg, .page_size = 100 };
 	struct evhttp_bound_socket *bs;
@@ -653,6 +653,7 @@ fake_main(const struct fake_provider *p, const struct fake_opt *opts,
 
 	util_set_progname(p->name);
 	parse_args(&f, opts, argc, argv, &seed);
+	p->setup(arg);
 	if (seed != NULL)
 		seed_load(&f.store, seed);
 	f.log = json_array();
@@ -661,7 +662,7 @@ fake_main(const struct fake_provider *p, const struct fake_opt *opts,
 		die(2, "libevent set-up failed");
 	evhttp_set_allowed_methods(f.http,
 	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-		EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+	        EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
 	evhttp_set_max_body_size(f.http, FAKE_BODY_MAX);
 	evhttp_set_gencb(f.http, request_cb, &f);
 	bs = evhttp_bind_socket_with_handle(f.http, "127.0.0.1",

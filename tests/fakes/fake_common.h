@@ -16,18 +16,18 @@
 
 /* One record: one value, as the provider's API carries it. */
 struct fake_rr {
-	unsigned id;	/* unique in the process, never reused */
-	char *name;	/* fully qualified, lower case, no trailing dot */
-	char *type;	/* upper case */
+	unsigned id; /* unique in the process, never reused */
+	char *name;  /* fully qualified, lower case, no trailing dot */
+	char *type;  /* upper case */
 	unsigned ttl;
-	char *value;	/* verbatim, in the provider's own representation */
+	char *value;    /* verbatim, in the provider's own representation */
 	unsigned stamp; /* store change counter at its last write */
 };
 
 struct fake_zone {
 	unsigned index; /* position in the seed file, from 0 */
-	char *name;	/* lower case, no trailing dot */
-	bool hidden;	/* exists, but the credentials cannot see it */
+	char *name;     /* lower case, no trailing dot */
+	bool hidden;    /* exists, but the credentials cannot see it */
 	struct fake_rr *rr;
 	size_t nrr, cap;
 };
@@ -69,6 +69,8 @@ struct fake_provider {
 	/* Content type and text of a truncated answer (/_fake/garbage). */
 	const char *trunc_type;
 	const char *trunc_body;
+	/* Called once the options are read: defaults, required options. */
+	void (*setup)(void *arg);
 	void (*handle)(struct fake *f, struct fake_req *r, void *arg);
 };
 
