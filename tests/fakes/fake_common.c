@@ -158,6 +158,24 @@ fake_name_in_zone(const char *name, const char *zone)
 	       strcasecmp(name + n - zn, zone) == 0;
 }
 
+char *
+fake_rel_name(const struct fake_zone *z, const char *fqdn)
+{
+	size_t n = strlen(fqdn), zn = strlen(z->name);
+
+	if (n <= zn)
+		return xstrdup("@");
+	return xstrndup(fqdn, n - zn - 1);
+}
+
+char *
+fake_abs_name(const struct fake_zone *z, const char *rel)
+{
+	if (strcmp(rel, "@") == 0 || *rel == '\0')
+		return xstrdup(z->name);
+	return str_lower(xasprintf("%s.%s", rel, z->name));
+}
+
 /* Where the label ending at s[end) begins. */
 static size_t
 label_start(const char *s, size_t end)

@@ -117,6 +117,10 @@ void fake_rr_set(struct fake_store *s, struct fake_rr *rr, const char *name,
     const char *type, unsigned ttl, const char *value);
 /* Is name inside zone (equal or below)? */
 bool fake_name_in_zone(const char *name, const char *zone);
+/* "@" for the apex, else name relative to z; caller frees. */
+char *fake_rel_name(const struct fake_zone *z, const char *fqdn);
+/* The owner name of a name relative to z ("@" is the apex). */
+char *fake_abs_name(const struct fake_zone *z, const char *rel);
 /* DNS order: compare label by label from the right (as Route 53 lists). */
 int fake_name_cmp(const char *a, const char *b);
 
