@@ -707,11 +707,15 @@ main(int argc, char **argv)
 		{ NULL, NULL, NULL },
 	};
 	const struct fake_provider p = {
-		"fake_azure",
-		"application/json",
-		"{\"value\":[{\"id\":\"/subscriptions/",
-		setup,
-		handle,
+		.name = "fake_azure",
+		.ctype = "application/json",
+		.trunc_body = "{\"value\":[{\"id\":\"/subscriptions/",
+		.empty_body = "{}",
+		.ratelimit_body = "{\"error\":{\"code\":\"TooManyRequests\","
+		                  "\"message\":\"The "
+		                  "request is being throttled.\"}}",
+		.setup = setup,
+		.handle = handle,
 	};
 	int rc = fake_main(&p, opts, &az, argc, argv);
 

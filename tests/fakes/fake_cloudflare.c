@@ -431,11 +431,19 @@ main(int argc, char **argv)
 		{ NULL, NULL, NULL },
 	};
 	const struct fake_provider p = {
-		"fake_cloudflare",
-		"application/json",
-		"{\"success\":true,\"errors\":[],\"result\":[{\"id\":\"",
-		setup,
-		handle,
+		.name = "fake_cloudflare",
+		.ctype = "application/json",
+		.trunc_body =
+		    "{\"success\":true,\"errors\":[],\"result\":[{\"id\":\"",
+		.empty_body =
+		    "{\"success\":true,\"errors\":[],\"messages\":[]}",
+		.ratelimit_body =
+		    "{\"success\":false,\"errors\":[{\"code\":10429,"
+		    "\"message\":"
+		    "\"Rate limited. Please wait and consider throttling your "
+		    "request speed\"}],\"messages\":[],\"result\":null}",
+		.setup = setup,
+		.handle = handle,
 	};
 
 	return fake_main(&p, opts, &cf, argc, argv);

@@ -36,8 +36,8 @@ struct fake {
 	size_t rl_count, rl_retry;
 	size_t fail_count, fail_status;
 	size_t garbage_count;
-	bool garbage_truncated;
-	json_t *log; /* [{method, uri, status}] */
+	const char *garbage_kind; /* "html", "truncated" or "empty" */
+	json_t *log;              /* [{method, uri, status}] */
 };
 
 struct fake_store *
@@ -425,9 +425,15 @@ control(struct fake *f, struct fake_req *r)
 		f->fail_status = n;
 	} else if (strcmp(what, "garbage") == 0) {
 		kind = fake_query(r, "kind");
+		if (kind == NULL)
+			kind = "html";
+		if (strcmp(kind, "html") != 0 && strcmp(kind, "empty") != 0 &&
+		    strcmp(kind, "truncated") != 0)
+			goto bad;
 		f->garbage_count = count;
-		f->garbage_truncated =
-		    kind != NULL && strcmp(kind, "truncated") == 0;
+		f->garbage_kind = strcmp(kind, "html") == 0    ? "html"
+		                  : strcmp(kind, "empty") == 0 ? "empty"
+		                                               : "truncated";
 	} else {
 		fake_reply(r, 404, "text/plain", "no such control\n", 16);
 		return;
@@ -452,7 +458,8 @@ injected(struct fake *f, struct fake_req *r)
 		f->rl_count--;
 		(void)snprintf(buf, sizeof(buf), "%zu", f->rl_retry);
 		fake_add_header(r, "Retry-After", buf);
-		fake_reply(r, 429, "text/plain", "rate limited\n", 13);
+		fake_reply(r, 429, f->p->ctype, f->p->ratelimit_body,
+		    strlen(f->p->ratelimit_body));
 		return true;
 	}
 	if (f->fail_count > 0) {
@@ -464,9 +471,12 @@ injected(struct fake *f, struct fake_req *r)
 	if (f->garbage_count == 0)
 		return false;
 	f->garbage_count--;
-	if (f->garbage_truncated)
-		fake_reply(r, 200, f->p->trunc_type, f->p->trunc_body,
+	if (strcmp(f->garbage_kind, "truncated") == 0)
+		fake_reply(r, 200, f->p->ctype, f->p->trunc_body,
 		    strlen(f->p->trunc_body));
+	else if (strcmp(f->garbage_kind, "empty") == 0)
+		fake_reply(r, 200, f->p->ctype, f->p->empty_body,
+		    strlen(f->p->empty_body));
 	else
 		fake_reply(r, 502, "text/html", html_page,
 		    sizeof(html_page) - 1);

@@ -66,9 +66,11 @@ struct fake;
 
 struct fake_provider {
 	const char *name;
-	/* Content type and text of a truncated answer (/_fake/garbage). */
-	const char *trunc_type;
-	const char *trunc_body;
+	/* The API's content type; bodies of injected answers in that type: */
+	const char *ctype;
+	const char *trunc_body; /* truncated (/_fake/garbage?kind=truncated) */
+	const char *empty_body; /* well-formed, fields missing (kind=empty) */
+	const char *ratelimit_body; /* the provider's own 429 body */
 	/* Called once the options are read: defaults, required options. */
 	void (*setup)(void *arg);
 	void (*handle)(struct fake *f, struct fake_req *r, void *arg);

@@ -316,11 +316,15 @@ main(int argc, char **argv)
 		{ NULL, NULL, NULL },
 	};
 	const struct fake_provider p = {
-		"fake_digitalocean",
-		"application/json",
-		"{\"domain_records\":[{\"id\":12,\"type\":\"TX",
-		setup,
-		handle,
+		.name = "fake_digitalocean",
+		.ctype = "application/json",
+		.trunc_body = "{\"domain_records\":[{\"id\":12,\"type\":\"TX",
+		.empty_body = "{}",
+		.ratelimit_body = "{\"id\":\"too_many_requests\",\"message\":"
+		                  "\"API Rate limit "
+		                  "exceeded.\"}",
+		.setup = setup,
+		.handle = handle,
 	};
 
 	return fake_main(&p, opts, &d, argc, argv);

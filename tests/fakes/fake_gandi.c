@@ -338,11 +338,17 @@ main(int argc, char **argv)
 		{ NULL, NULL, NULL },
 	};
 	const struct fake_provider p = {
-		"fake_gandi",
-		"application/json",
-		"[{\"rrset_name\":\"@\",\"rrset_type\":\"TXT\",\"rrset_val",
-		setup,
-		handle,
+		.name = "fake_gandi",
+		.ctype = "application/json",
+		.trunc_body =
+		    "[{\"rrset_name\":\"@\",\"rrset_type\":\"TXT\",\"rrset_val",
+		.empty_body = "{}",
+		.ratelimit_body = "{\"code\":429,\"message\":\"Too many "
+		                  "requests\",\"object\":"
+		                  "\"HTTPTooManyRequests\",\"cause\":\"Too "
+		                  "Many Requests\"}",
+		.setup = setup,
+		.handle = handle,
 	};
 
 	return fake_main(&p, opts, &g, argc, argv);

@@ -66,14 +66,16 @@ header() {
 	tr -d '\r' <"$T/hdrs" | sed -n "s/^$1: //Ip"
 }
 
-# The common controls, against any fake: 429 + Retry-After, 5xx, garbage.
+# check_controls NAME PROBE-URL 429-BODY-REGEX [curl args]: the common
+# controls against any fake: 429 + Retry-After, 5xx, garbage.
 check_controls() {
-	local name=$1 probe=$2
-	shift 2
+	local name=$1 probe=$2 rl=$3
+	shift 3
 	curl -s -X POST "$URL/_fake/ratelimit?count=2&retry_after=7" >/dev/null
 	req GET "$probe" "$@"
 	expect_eq "$name: rate limited call 1" "$CODE $(header Retry-After)" \
 	    "429 7"
+	expect_match "$name: the provider's 429 body" "$BODY" "$rl"
 	req GET "$probe" "$@"
 	expect_eq "$name: rate limited call 2" "$CODE" 429
 	req GET "$probe" "$@"
@@ -99,6 +101,10 @@ sys.exit(1)' "$T/body" 2>/dev/null; then
 	else
 		pass "$name: truncated answer"
 	fi
+	curl -s -X POST "$URL/_fake/garbage?count=1&kind=empty" >/dev/null
+	req GET "$probe" "$@"
+	expect_match "$name: well-formed answer without its fields" \
+	    "$CODE $BODY" '^200 (\{.*\}$|<\?xml )'
 	req GET "$probe" "$@"
 	expect_eq "$name: back to normal" "$CODE" 200
 	req GET "$URL/_fake/log"
@@ -106,6 +112,8 @@ sys.exit(1)' "$T/body" 2>/dev/null; then
 	req POST "$URL/_fake/ratelimit?count=x"
 	expect_eq "$name: bad control refused" "$CODE $BODY" \
 	    "400 bad control parameter"
+	req POST "$URL/_fake/garbage?kind=xml"
+	expect_eq "$name: unknown garbage kind refused" "$CODE" 400
 }
 
 # Secrets given to a fake never reach its output.
@@ -184,7 +192,7 @@ req DELETE "$CF/zones/$ZID/dns_records/$RID" "${AUTH[@]}"
 expect_eq "cloudflare: delete again is 404" "$CODE $(js 'd["errors"][0]["code"]')" "404 81044"
 req POST "$CF/zones/$ZID/dns_records" "${AUTH[@]}" -d '{"type":'
 expect_eq "cloudflare: broken JSON refused" "$CODE $(js 'd["success"]')" "400 False"
-check_controls cloudflare "$CF/zones?name=example.com" "${AUTH[@]}"
+check_controls cloudflare "$CF/zones?name=example.com" '"code":10429' "${AUTH[@]}"
 check_no_secret cloudflare "$CF_TOKEN"
 
 # ----------------------------------------------------------------- Route 53
@@ -319,7 +327,7 @@ req GET "$R53/hostedzone/Z00000004FAKE/rrset" "${SIG[@]}"
 expect_eq "route53: hidden zone denied" "$CODE $(xml Code)" "403 AccessDenied"
 req GET "$R53/hostedzone/ZNOPE/rrset" "${SIG[@]}"
 expect_eq "route53: unknown zone" "$CODE $(xml Code)" "404 NoSuchHostedZone"
-check_controls route53 "$R53/hostedzonesbyname" "${SIG[@]}"
+check_controls route53 "$R53/hostedzonesbyname" "<Code>Throttling</Code>" "${SIG[@]}"
 check_no_secret route53 "$SK"
 
 # -------------------------------------------------------------------- Azure
@@ -413,7 +421,7 @@ req GET "$RG/secret.example/TXT/@?$V" "${AUTH[@]}"
 expect_eq "azure: hidden zone" "$CODE $(js 'd["error"]["code"]')" "403 AuthorizationFailed"
 req GET "${RG/rg-1/rg-2}/example.com/TXT/@?$V" "${AUTH[@]}"
 expect_eq "azure: unknown resource group" "$CODE $(js 'd["error"]["code"]')" "404 ResourceGroupNotFound"
-check_controls azure "$RG/example.com/TXT/@?$V" "${AUTH[@]}"
+check_controls azure "$RG/example.com/TXT/@?$V" '"code":"TooManyRequests"' "${AUTH[@]}"
 check_no_secret azure "$AZ_SECRET"
 # A second instance whose tokens live two seconds: the token expires.
 FAKE_AZURE_CLIENT_SECRET=$AZ_SECRET start_fake azure "$T/az.seed" \
@@ -479,7 +487,7 @@ req GET "$DO/domains/example.com/records/$RID" "${AUTH[@]}"
 expect_eq "digitalocean: deleted record is 404" "$CODE $(js 'd["id"]')" "404 not_found"
 req GET "$DO/domains/secret.example/records" "${AUTH[@]}"
 expect_eq "digitalocean: hidden domain" "$CODE" 404
-check_controls digitalocean "$DO/domains" "${AUTH[@]}"
+check_controls digitalocean "$DO/domains" '"id":"too_many_requests"' "${AUTH[@]}"
 check_no_secret digitalocean "$DO_TOKEN"
 
 # -------------------------------------------------------------------- Gandi
@@ -528,7 +536,7 @@ req GET "$G/example.com/records/_dmarc/TXT" "${AUTH[@]}"
 expect_eq "gandi: deleted set is 404" "$CODE $(js 'd["code"]')" "404 404"
 req GET "$G/secret.example/records" "${AUTH[@]}"
 expect_eq "gandi: hidden domain" "$CODE $(js 'd["object"]')" "403 HTTPForbidden"
-check_controls gandi "$G" "${AUTH[@]}"
+check_controls gandi "$G" '"code":429' "${AUTH[@]}"
 check_no_secret gandi "$G_TOKEN"
 
 # ------------------------------------------------------------ start-up errors
