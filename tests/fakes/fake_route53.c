@@ -343,6 +343,58 @@ expected_signature(const struct r53 *st, const struct sigv4 *s,
 	free(sts);
 }
 
+/* Parse "YYYYMMDDTHHMMSSZ" (SigV4's basic ISO 8601); -1 if malformed. */
+static int
+amz_date_parse(const char *s, time_t *out)
+{
+	static const struct {
+		size_t off, len;
+		uint64_t min, max;
+	} f[] = { { 0, 4, 1970, 9999 }, { 4, 2, 1, 12 }, { 6, 2, 1, 31 },
+		{ 9, 2, 0, 23 }, { 11, 2, 0, 59 }, { 13, 2, 0, 60 } };
+	uint64_t v[NELEM(f)];
+	struct tm tm = { 0 };
+	char part[8];
+	size_t i;
+
+	if (strlen(s) != 16 || s[8] != 'T' || s[15] != 'Z')
+		return -1;
+	for (i = 0; i < NELEM(f); i++) {
+		memcpy(part, s + f[i].off, f[i].len);
+		part[f[i].len] = '\0';
+		if (parse_u64(part, f[i].min, f[i].max, &v[i]) == -1)
+			return -1;
+	}
+	tm.tm_year = (int)v[0] - 1900;
+	tm.tm_mon = (int)v[1] - 1;
+	tm.tm_mday = (int)v[2];
+	tm.tm_hour = (int)v[3];
+	tm.tm_min = (int)v[4];
+	tm.tm_sec = (int)v[5];
+	*out = timegm(&tm);
+	return 0;
+}
+
+/*
+ * AWS refuses a request whose X-Amz-Date is more than 5 minutes from its
+ * clock; NULL or the message (static).
+ */
+static const char *
+date_problem(const char *amz_date)
+{
+	time_t t, now = time(NULL);
+
+	if (amz_date_parse(amz_date, &t) == -1)
+		return "Date must be in ISO-8601 'basic format'.";
+	if (t < now - 300)
+		return "Signature expired: the request date is more than 5 "
+		       "minutes old.";
+	if (t > now + 300)
+		return "Signature not yet current: the request date is more "
+		       "than 5 minutes ahead.";
+	return NULL;
+}
+
 /* Check the credentials and signature; false after replying 403. */
 static bool
 sigv4_check(struct r53 *st, struct fake_req *r)
@@ -373,6 +425,8 @@ sigv4_check(struct r53 *st, struct fake_req *r)
 	           strncmp(date, s.date, 8) != 0) {
 		msg = "Date in Credential scope does not match YYYYMMDD from "
 		      "ISO-8601 version of date from HTTP.";
+	} else if ((msg = date_problem(date)) != NULL) {
+		code = "SignatureDoesNotMatch";
 	} else if (strcmp(s.service, "route53") != 0) {
 		msg = "Credential should be scoped to correct service: "
 		      "'route53'.";
