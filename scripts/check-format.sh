@@ -4,6 +4,7 @@ set -eu
 cd "$1"
 bad=0
 while IFS= read -r f; do
+	[ -f "$f" ] || continue
 	if ! clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then
 		echo "not clang-formatted: $f"
 		bad=1

@@ -1,2 +1,0 @@
-/* Placeholder so the relayd library has a translation unit. */
-int relayd_placeholder_;
