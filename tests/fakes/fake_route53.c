@@ -241,8 +241,8 @@ canonical_query(struct evbuffer *b, const char *q)
 		eq = strchr(items[i], '=');
 		if (eq != NULL)
 			*eq = '\0';
-		k = evhttp_uridecode(items[i], 1, NULL);
-		v = evhttp_uridecode(eq != NULL ? eq + 1 : "", 1, NULL);
+		k = evhttp_uridecode(items[i], 0, NULL);
+		v = evhttp_uridecode(eq != NULL ? eq + 1 : "", 0, NULL);
 		if (i > 0)
 			evbuffer_add(b, "&", 1);
 		uri_encode(b, k != NULL ? k : "");
