@@ -21,7 +21,8 @@
 
 #include "common/util.h"
 
-#define FAKE_BODY_MAX (1024 * 1024)
+#define FAKE_BODY_MAX ((size_t)1024 * 1024)
+#define FAKE_SEED_MAX ((size_t)4 * 1024 * 1024)
 #define FAKE_LOG_MAX 10000
 
 struct fake {
@@ -147,6 +148,22 @@ fake_rr_remove(struct fake_zone *z, struct fake_rr *rr)
 	z->nrr--;
 }
 
+/* Number of record sets (distinct name and type) in z. */
+size_t
+fake_zone_set_count(const struct fake_zone *z)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < z->nrr; i++) {
+		for (k = 0; k < i; k++)
+			if (strcmp(z->rr[k].name, z->rr[i].name) == 0 &&
+			    strcmp(z->rr[k].type, z->rr[i].type) == 0)
+				break;
+		n += k == i;
+	}
+	return n;
+}
+
 bool
 fake_name_in_zone(const char *name, const char *zone)
 {
@@ -267,7 +284,7 @@ seed_load(struct fake_store *s, const char *path)
 	char *text, *line, *next;
 	size_t len, lineno = 0;
 
-	if (file_read(path, 4 * 1024 * 1024, &text, &len, &e) == -1)
+	if (file_read(path, FAKE_SEED_MAX, &text, &len, &e) == -1)
 		die(2, "%s", e.msg);
 	for (line = text; line != NULL && *line != '\0'; line = next) {
 		next = strchr(line, '\n');
@@ -647,7 +664,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 static unsigned
 bound_port(struct evhttp_bound_socket *bs)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_in sin = { 0 };
 	socklen_t len = sizeof(sin);
 
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&sin,
@@ -691,7 +708,7 @@ fake_main(const struct fake_provider *p, const struct fake_opt *opts, void *arg,
 	evhttp_set_allowed_methods(f.http,
 	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 	        EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
-	evhttp_set_max_body_size(f.http, FAKE_BODY_MAX);
+	evhttp_set_max_body_size(f.http, (ev_ssize_t)FAKE_BODY_MAX);
 	evhttp_set_gencb(f.http, request_cb, &f);
 	bs = evhttp_bind_socket_with_handle(f.http, "127.0.0.1",
 	    (ev_uint16_t)f.port);
