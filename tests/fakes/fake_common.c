@@ -38,7 +38,10 @@ struct fake {
 	size_t fail_count, fail_status;
 	size_t garbage_count;
 	const char *garbage_kind; /* "html", "truncated" or "empty" */
-	json_t *log;              /* [{method, uri, status}] */
+	/* A concurrent writer: one record added before the next write call. */
+	char *conflict_name, *conflict_type, *conflict_value;
+	unsigned conflict_ttl;
+	json_t *log; /* [{method, uri, status}] */
 };
 
 struct fake_store *
@@ -388,6 +391,60 @@ fake_base_url(const struct fake_req *r)
 
 /* ---- controls under /_fake/ ---- */
 
+static void
+conflict_clear(struct fake *f)
+{
+	free(f->conflict_name);
+	free(f->conflict_type);
+	free(f->conflict_value);
+	f->conflict_name = f->conflict_type = f->conflict_value = NULL;
+}
+
+/* /_fake/conflict?name=N&type=T&value=V[&ttl=S]; -1 when incomplete. */
+static int
+conflict_arm(struct fake *f, struct fake_req *r)
+{
+	const char *name = fake_query(r, "name"), *type = fake_query(r, "type");
+	const char *value = fake_query(r, "value");
+	size_t ttl;
+
+	if (name == NULL || type == NULL || value == NULL ||
+	    zone_for_name(&f->store, name) == NULL ||
+	    fake_query_num(r, "ttl", 0, 2147483647, 0, &ttl) == -1)
+		return -1;
+	conflict_clear(f);
+	f->conflict_name = fake_name_norm(name);
+	f->conflict_type = xstrdup(type);
+	f->conflict_value = xstrdup(value);
+	f->conflict_ttl = (unsigned)ttl;
+	return 0;
+}
+
+/*
+ * Play the armed concurrent writer: add its record (with the TTL of the
+ * set it joins, unless one was given) just before a write is handled.
+ */
+static void
+conflict_play(struct fake *f, const struct fake_req *r)
+{
+	struct fake_zone *z;
+	unsigned ttl;
+	size_t i;
+
+	if (f->conflict_name == NULL || strcmp(r->method, "GET") == 0 ||
+	    strcmp(r->method, "HEAD") == 0)
+		return;
+	z = zone_for_name(&f->store, f->conflict_name);
+	ttl = f->conflict_ttl != 0 ? f->conflict_ttl : 300;
+	for (i = 0; f->conflict_ttl == 0 && i < z->nrr; i++)
+		if (strcmp(z->rr[i].name, f->conflict_name) == 0 &&
+		    strcasecmp(z->rr[i].type, f->conflict_type) == 0)
+			ttl = z->rr[i].ttl;
+	(void)fake_rr_add(&f->store, z, f->conflict_name, f->conflict_type, ttl,
+	    f->conflict_value);
+	conflict_clear(f);
+}
+
 static json_t *
 state_json(struct fake *f)
 {
@@ -426,6 +483,12 @@ control(struct fake *f, struct fake_req *r)
 	}
 	if (strcmp(what, "log") == 0) {
 		fake_reply_json(r, 200, json_deep_copy(f->log));
+		return;
+	}
+	if (strcmp(what, "conflict") == 0) {
+		if (conflict_arm(f, r) == -1)
+			goto bad;
+		fake_reply(r, 200, "text/plain", "ok\n", 3);
 		return;
 	}
 	if (fake_query_num(r, "count", 0, 1000000, 1, &count) == -1)
@@ -588,8 +651,10 @@ request_cb(struct evhttp_request *req, void *arg)
 	if (req_init(&r, req) == 0) {
 		if (r.nseg > 0 && strcmp(r.seg[0], "_fake") == 0)
 			control(f, &r);
-		else if (!injected(f, &r))
+		else if (!injected(f, &r)) {
+			conflict_play(f, &r);
 			f->p->handle(f, &r, f->arg);
+		}
 		if (r.status == 0)
 			fake_reply(&r, 500, "text/plain", "no reply\n", 9);
 	}
@@ -728,6 +793,7 @@ fake_main(const struct fake_provider *p, const struct fake_opt *opts, void *arg,
 	event_base_free(f.base);
 	json_decref(f.log);
 	store_free(&f.store);
+	conflict_clear(&f);
 	for (; opts != NULL && opts->name != NULL; opts++)
 		if (*opts->dst != NULL) {
 			explicit_bzero(*opts->dst, strlen(*opts->dst));
