@@ -422,7 +422,8 @@ conflict_arm(struct fake *f, struct fake_req *r)
 
 /*
  * Play the armed concurrent writer: add its record (with the TTL of the
- * set it joins, unless one was given) just before a write is handled.
+ * set it joins, unless one was given) just before a DNS API write is
+ * handled.
  */
 static void
 conflict_play(struct fake *f, const struct fake_req *r)
@@ -431,8 +432,10 @@ conflict_play(struct fake *f, const struct fake_req *r)
 	unsigned ttl;
 	size_t i;
 
+	/* Not on reads, nor on an OAuth token request (Azure's login). */
 	if (f->conflict_name == NULL || strcmp(r->method, "GET") == 0 ||
-	    strcmp(r->method, "HEAD") == 0)
+	    strcmp(r->method, "HEAD") == 0 ||
+	    (r->nseg > 1 && strcmp(r->seg[1], "oauth2") == 0))
 		return;
 	z = zone_for_name(&f->store, f->conflict_name);
 	ttl = f->conflict_ttl != 0 ? f->conflict_ttl : 300;

@@ -485,6 +485,7 @@ expect_eq "azure: If-None-Match on existing is 412" "$CODE" 412
 req GET "$RG/example.com/TXT/@?$V" "${AUTH[@]}"
 ETAG=$(js 'd["etag"]')
 curl -s -X POST "$URL/_fake/conflict?name=example.com&type=TXT&value=%5B%22concurrent%3D1%22%5D" >/dev/null
+get_token "$AZ_SECRET" # a token request is not the write it waits for
 req PUT "$RG/example.com/TXT/@?$V" "${AUTH[@]}" -H "If-Match: $ETAG" -d "$body"
 expect_eq "azure: concurrent change makes If-Match fail" \
     "$CODE $(state 'len(rr("example.com","TXT"))')" "412 3"
