@@ -573,11 +573,10 @@ zone_by_id(struct fake *f, struct r53 *st, struct fake_req *r, const char *id)
 }
 
 static void
-zone_get(struct r53 *st, struct fake_req *r, struct fake_zone *z)
+zone_get(struct fake_req *r, struct fake_zone *z)
 {
 	struct evbuffer *b = xml_start("GetHostedZoneResponse");
 
-	(void)st;
 	zone_xml(b, z);
 	evbuffer_add_printf(b,
 	    "<DelegationSet><NameServers><NameServer>ns-1.fake.invalid"
@@ -1080,7 +1079,7 @@ handle(struct fake *f, struct fake_req *r, void *arg)
 		if ((z = zone_by_id(f, st, r, seg[1])) == NULL)
 			return;
 		if (n == 2 && get)
-			zone_get(st, r, z);
+			zone_get(r, z);
 		else if (n == 3 && get && strcmp(seg[2], "rrset") == 0)
 			rrsets_list(f, st, r, z);
 		else if (n == 3 && strcmp(r->method, "POST") == 0 &&

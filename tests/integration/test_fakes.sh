@@ -405,6 +405,9 @@ change
 expect_eq "route53: truncated XML refused" "$CODE $(xml Code)" "400 InvalidInput"
 req GET "$R53/hostedzone/Z00000004FAKE/rrset" "${SIG[@]}"
 expect_eq "route53: hidden zone denied" "$CODE $(xml Code)" "403 AccessDenied"
+req GET "$R53/hostedzone/$ZID" "${SIG[@]}"
+expect_eq "route53: GetHostedZone" "$CODE $(xml Name) $(xml ResourceRecordSetCount)" \
+    "200 example.com. 6"
 req GET "$R53/hostedzone/ZNOPE/rrset" "${SIG[@]}"
 expect_eq "route53: unknown zone" "$CODE $(xml Code)" "404 NoSuchHostedZone"
 check_controls route53 "$R53/hostedzonesbyname" "<Code>Throttling</Code>" "${SIG[@]}"
