@@ -17,7 +17,7 @@
 #include "keys/keys.h"
 
 /* A DKIM private key file is a few kilobytes at most. */
-#define KEYS_MAX_FILE (64 * 1024)
+#define KEYS_MAX_FILE (64L * 1024)
 #define KEYS_MIN_RSA_BITS 1024 /* RFC 8301 section 3.2 */
 
 struct dkim_key {
@@ -208,7 +208,7 @@ keys_read_private(const char *path, size_t *len, struct err *e)
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size > KEYS_MAX_FILE) {
-		err_set(e, "%s: not a regular file of at most %d bytes", path,
+		err_set(e, "%s: not a regular file of at most %ld bytes", path,
 		    KEYS_MAX_FILE);
 		close(fd);
 		return NULL;
