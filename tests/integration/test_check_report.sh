@@ -74,6 +74,8 @@ $TTL 600
 @	SOA	ns.postern.test. hostmaster.postern.test. 1 3600 600 86400 60
 @	NS	ns.postern.test.
 2.0.0.127	A	127.0.0.2
+2.0.0.127.r	A	127.0.0.2
+25.2.0.192.r	A	127.255.255.254
 ext.postern.test._report._dmarc	TXT	"v=DMARC1"
 25.2.0.192	A	127.0.0.4
 ZONE
@@ -98,12 +100,12 @@ expect_eq "lint counts outlook as 1" "$(j '[c["detail"] for c in d["domains"][0]
 expect_eq "every check has check/status/detail" "$(j 'all(set(["check","status","detail"])<=set(c) for dd in d["domains"] for c in dd["checks"])')" True
 
 # a public IP: PTR/FCrDNS, blocklist listed, a failing domain
-conf "$T/pub.yaml" "[192.0.2.25]" "[bl.test]" "$DK"
+conf "$T/pub.yaml" "[192.0.2.25]" "[bl.test, r.bl.test, dead.bl.test]" "$DK"
 rc=0; out=$("$POSTERN" check -c "$T/pub.yaml" --json) || rc=$?
 expect_eq "bad domain fails: exit 1" "$rc" 1
 expect_eq "top fail" "$(j 'd["status"]')" fail
 expect_eq "ptr ok for 192.0.2.25" "$(j '[c["status"] for c in d["domains"][0]["checks"] if c["check"]=="ptr"]')" "['ok']"
-expect_eq "blocklist listed warns" "$(j '[c["status"] for c in d["domains"][0]["checks"] if c["check"]=="blocklist"]')" "['warn']"
+expect_eq "blocklists: listed, refused, not answering" "$(j '[(c["status"],c["detail"]) for c in d["domains"][0]["checks"] if c["check"]=="blocklist"]')" "[('warn', '192.0.2.25 listed on bl.test'), ('warn', '192.0.2.25 could not be checked (refused) on r.bl.test'), ('warn', 'dead.bl.test does not answer its test entries (127.0.0.2 listed, 127.0.0.1 not): could not check')]"
 expect_eq "bad domain: spf fail" "$(j '[(c["status"],c["result"]) for c in d["domains"][1]["checks"] if c["check"]=="spf"]')" "[('fail', 'fail')]"
 expect_eq "bad domain: not ready" "$(j 'd["domains"][1]["ready"]')" False
 expect_eq "bad domain: spf fix given" "$(j '"fix" in [c for c in d["domains"][1]["checks"] if c["check"]=="spf"][0]')" True
