@@ -517,6 +517,18 @@ static const enum spf_result qualifier_results[] = {
 static const char *const mres_names[] = { "no match", "match", "temperror",
 	"permerror" };
 
+/* Why the evaluation matched: the term, escaped for printing. */
+static void
+match_reason(struct spf_ctx *c, const char *domain, const struct spf_term *t)
+{
+	char text[600];
+
+	snprintf(text, sizeof(text), "%s: \"%.*s\" matched", domain,
+	    (int)t->text_len, t->text);
+	text_escape(text, strlen(text), c->match_reason,
+	    sizeof(c->match_reason));
+}
+
 /* redirect= (6.1): the target's result; none there is a permerror. */
 static enum spf_result
 eval_redirect(struct spf_ctx *c, const struct spf_term *t, const char *domain,
@@ -565,9 +577,7 @@ eval_record(struct spf_ctx *c, const struct spf_record *rec, const char *domain,
 			enum spf_result r =
 			    qualifier_results[(unsigned char)t->qualifier];
 
-			snprintf(c->match_reason, sizeof(c->match_reason),
-			    "%s: \"%.*s\" matched", domain, (int)t->text_len,
-			    t->text); /* both checked printable by the parser */
+			match_reason(c, domain, t);
 			if (r == SPF_FAIL && explanation != NULL)
 				*explanation = explain(c, rec, domain);
 			return r;
