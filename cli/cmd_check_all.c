@@ -75,9 +75,6 @@ cmd_check_all(struct cli *cli, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(cli, "check",
 		    "unexpected argument \"%s\"", argv[optind]);
-	if ((cfg = cli_load_config(cli)) == NULL)
-		return EXIT_USAGE;
-	config_free(cfg);
 	cli->config_given = true; /* the full report needs the config */
 	if ((rc = check_resolver(cli, "check", &cfg, &r)) != EXIT_OK)
 		return rc;
