@@ -86,7 +86,7 @@ org_domain(const char *domain)
  * first in *text), or -1 on a DNS error. *other: TXT that is not DMARC.
  */
 static int
-dmarc_fetch(struct resolver *r, const char *name, const char **text,
+dmarc_fetch(struct resolver *r, const char *name, const struct dns_rr **text,
     bool *other)
 {
 	char q[600];
@@ -105,7 +105,7 @@ dmarc_fetch(struct resolver *r, const char *name, const char **text,
 		    (t[8] == '\0' || t[8] == ';' || t[8] == ' ' ||
 		        t[8] == '\t')) {
 			if (n++ == 0)
-				*text = t;
+				*text = &res->rr[i];
 		} else if (other != NULL)
 			*other = true;
 	}
@@ -128,7 +128,7 @@ dmarcbis_walk(struct resolver *r, const char *domain, const char *org,
 	dst[0] = '\0';
 	for (; p != NULL && strlen(p + 1) > orglen && labels < 8;
 	     p = strchr(p + 1, '.'), labels++) {
-		const char *text;
+		const struct dns_rr *text;
 
 		if (dmarc_fetch(r, p + 1, &text, NULL) > 0) {
 			snprintf(dst, dstlen,
@@ -194,14 +194,14 @@ dmarc_rua_check(struct resolver *r, const char *domain, const char *rua,
 
 static void
 dmarc_judge(struct resolver *r, const char *domain, const char *found_at,
-    const char *org, const char *text, struct domain_report *d)
+    const char *org, const struct dns_rr *text, struct domain_report *d)
 {
 	char why[300], rua_note[800], bis[400], detail[2400];
 	struct taglist t;
 	struct err e = { "" };
 	const char *p, *sp, *pct, *rua, *adkim, *aspf;
 
-	if (taglist_parse(text, strlen(text), &t, &e) == -1 ||
+	if (taglist_parse(text->text, text->len, &t, &e) == -1 ||
 	    dmarc_validate(&t, why, sizeof(why)) == -1) {
 		snprintf(detail, sizeof(detail), "_dmarc.%s: %s", found_at,
 		    t.n == 0 && e.msg[0] != '\0' ? e.msg : why);
@@ -265,7 +265,8 @@ report_check_dmarc(struct resolver *r, const char *domain,
     struct domain_report *d)
 {
 	char *org = org_domain(domain);
-	const char *text = NULL, *at = domain;
+	const struct dns_rr *text = NULL;
+	const char *at = domain;
 	char detail[800];
 	bool other = false;
 	int rc = dmarc_fetch(r, domain, &text, &other);

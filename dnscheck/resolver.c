@@ -221,6 +221,7 @@ rr_txt(const ldns_rr *rr, struct dns_rr *out)
 		o += d[0];
 	}
 	out->text[o] = '\0';
+	out->len = o;
 	out->nstrings = ldns_rr_rd_count(rr);
 }
 

@@ -39,6 +39,7 @@ enum dns_status {
 
 struct dns_rr {
 	char *text;       /* TXT: strings joined; MX/PTR/NS: name, no dot */
+	size_t len;       /* bytes of text (TXT may hold NUL bytes) */
 	struct ipaddr ip; /* A, AAAA */
 	uint16_t pref;    /* MX */
 	size_t nstrings;  /* TXT: character-strings in the record */

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,11 +98,31 @@ static void ERR_PRINTF(2, 3) reason(struct spf_ctx *c, const char *fmt, ...)
 	text_escape(text, strlen(text), c->err_reason, sizeof(c->err_reason));
 }
 
-/* 4.3: labels of 1 to 63 octets, at most 253, at least two labels. */
+/* A top label (7.1): letters, digits, inner hyphens; not all digits. */
+static bool
+toplabel_is_valid(const char *p, size_t n)
+{
+	bool alpha = false;
+
+	if (n == 0 || p[0] == '-' || p[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)p[i]) && p[i] != '-')
+			return false;
+		alpha |= isalpha((unsigned char)p[i]) != 0 || p[i] == '-';
+	}
+	return alpha;
+}
+
+/*
+ * 4.3: labels of 1 to 63 octets, at most 253, at least two labels, and a
+ * real top label (so "[192.0.2.1]" and "1.2.3.4" are not domains).
+ */
 static bool
 domain_is_valid(const char *d)
 {
 	size_t n = strlen(d), label = 0, labels = 0;
+	const char *last = d;
 
 	if (n > 0 && d[n - 1] == '.')
 		n--;
@@ -112,11 +133,12 @@ domain_is_valid(const char *d)
 			if (label == 0 || label > 63)
 				return false;
 			labels++;
+			last = d + i - label;
 			label = 0;
 		} else
 			label++;
 	}
-	return labels >= 2;
+	return labels >= 2 && toplabel_is_valid(last, (size_t)(d + n - last));
 }
 
 static bool
@@ -453,8 +475,7 @@ fetch_record(struct spf_ctx *c, const char *domain, size_t depth,
 		return SPF_TEMPERROR;
 	}
 	for (size_t i = 0; i < res->n; i++)
-		if (spf_record_is_spf(res->rr[i].text,
-		        strlen(res->rr[i].text))) {
+		if (spf_record_is_spf(res->rr[i].text, res->rr[i].len)) {
 			*out = &res->rr[i];
 			found++;
 		}
@@ -499,8 +520,8 @@ explain(struct spf_ctx *c, const struct spf_record *rec, const char *domain)
 	if (res->status != DNS_OK || res->n != 1)
 		return NULL;
 	buf_init(&out, SPF_MAX_EXPAND);
-	if (expand(c, domain, res->rr[0].text, strlen(res->rr[0].text), true,
-	        &out, &e) == 0 &&
+	if (expand(c, domain, res->rr[0].text, res->rr[0].len, true, &out,
+	        &e) == 0 &&
 	    text_is_printable(out.data, out.len))
 		text = buf_steal(&out, NULL);
 	buf_cleanup(&out);
@@ -612,7 +633,7 @@ eval_domain(struct spf_ctx *c, const char *domain, size_t depth,
 	}
 	if ((r = fetch_record(c, domain, depth, &txt)) != SPF_PASS)
 		return r;
-	if (spf_record_parse(txt->text, strlen(txt->text), &rec, &e) == -1) {
+	if (spf_record_parse(txt->text, txt->len, &rec, &e) == -1) {
 		step(c, depth, domain, "record", 6, "permerror: %s", e.msg);
 		reason(c, "%s: %s", domain, e.msg);
 		return SPF_PERMERROR;

@@ -136,6 +136,22 @@ expect_eq "ip6 client and ip4 terms" "$(spf 2001:db8::1 x@split.example.com)" fa
 expect_eq "%{i} of ::ffff:192.0.2.1" "$(spf ::ffff:192.0.2.1 x@ex.example.com)" pass
 expect_eq "::ffff:198.51.100.9" "$(spf ::ffff:198.51.100.9 x@inc.example.com)" pass
 
+# corners of RFC 7208
+expect_eq "NUL in a record: permerror" "$(spf 192.0.2.1 x@nul.example.com)" permerror
+expect_eq "HELO domain literal: none" "$(spf 192.0.2.1 '' '[192.0.2.1]')" none
+expect_eq "sender domain literal: none" "$(spf 192.0.2.1 'x@[192.0.2.1]')" none
+expect_eq "numeric top label: none" "$(spf 192.0.2.1 'x@1.2.3.4')" none
+expect_eq "%% %_ %- in a domain" "$(spf 192.0.2.1 x@spaces.example.com)" pass
+expect_eq ": and / in a domain-spec" "$(spf 192.0.2.1 x@colon.example.com)" pass
+expect_eq ": and / in a domain-spec, v4-mapped" "$(spf ::ffff:192.0.2.1 x@colon.example.com)" pass
+expl() { "$POSTERN" check spf --resolver "127.0.0.1:$KNOT_PORT" --ip "$1" --sender "$2" | sed -n 's/^explanation: //p' || true; }
+expect_eq "upper-case macro URL-escaped" "$(expl 192.0.2.9 'jack&jill=up@upper.example.com')" 'http://example.com/why.html?l=jack%26jill%3Dup'
+expect_eq "redirect: the target's exp" "$(expl 192.0.2.9 x@redexp.example.com)" "192.0.2.9 is not one of expl.example.com's designated mail servers; sender x%40redexp.example.com."
+expect_eq "redirect: not the original's exp" "$(expl 192.0.2.9 x@redexp2.example.com)" ""
+expect_eq "include: the includer's exp" "$(expl 192.0.2.9 x@incexp.example.com)" "Correct!"
+expect_eq "exp name truncated to 253 octets" "$(expl 192.0.2.9 test@somewhat.long.exp.example.com)" "Congratulations!  That was tricky."
+expect_eq "%{p} prefers a subdomain" "$(spf 192.0.2.42 x@pmulti.example.com)" pass
+
 # TCP fallback: the TXT set does not fit a 1232-byte UDP answer
 expect_eq "truncated answer retried over TCP" "$(spf 192.0.2.77 x@big.example.com)" pass
 
