@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/plan.h"
 #include "common/util.h"
 
 /* postern: the operator's tool. Dispatches to one command per DESIGN.md. */
@@ -23,9 +24,10 @@ static const struct command commands[] = {
 	    "keys generate|list [-c FILE] | keys record --domain D --selector "
 	    "S [--zone] | keys rotate --domain D (rotate: not built yet)",
 	    "#4" },
-	{ "plan", NULL, "plan [-c FILE]", "#4" },
-	{ "apply", NULL, "apply [-c FILE] [--yes] [--dry-run] [--no-wait]",
-	    "#4" },
+	{ "plan", cmd_plan, "plan [-c FILE] [--domain D]", NULL },
+	{ "apply", cmd_apply,
+	    "apply [-c FILE] [--domain D] [--yes] [--dry-run] [--no-wait]",
+	    NULL },
 	{ "migrate", NULL, "migrate [-c FILE] [--yes]", "#7" },
 	{ "check", cmd_check,
 	    "check [-c FILE] [--domain D] [--json] | check spf --ip IP "
@@ -33,9 +35,9 @@ static const struct command commands[] = {
 	    "[--selector S] | check ptr --ip IP [--helo NAME]",
 	    "#3" },
 	{ "watch", NULL, "watch [-c FILE] [--interval 1h]", "#7" },
-	{ "queue", NULL,
+	{ "queue", cmd_queue,
 	    "queue list|show ID|flush|delete ID|hold ID|release ID [--json]",
-	    "#5" },
+	    NULL },
 	{ "passwd", cmd_passwd, "passwd", NULL },
 };
 

@@ -17,7 +17,7 @@
 #include "keys/keys.h"
 
 /* A DKIM private key file is a few kilobytes at most. */
-#define KEYS_MAX_FILE (64 * 1024)
+#define KEYS_MAX_FILE (64L * 1024)
 #define KEYS_MIN_RSA_BITS 1024 /* RFC 8301 section 3.2 */
 
 struct dkim_key {
@@ -208,7 +208,7 @@ keys_read_private(const char *path, size_t *len, struct err *e)
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size > KEYS_MAX_FILE) {
-		err_set(e, "%s: not a regular file of at most %d bytes", path,
+		err_set(e, "%s: not a regular file of at most %ld bytes", path,
 		    KEYS_MAX_FILE);
 		close(fd);
 		return NULL;
@@ -398,4 +398,18 @@ keys_txt_record(const struct dkim_key *k)
 	    k->alg == KEY_ALG_ED25519 ? "ed25519" : "rsa", p);
 	free(p);
 	return out;
+}
+
+char *
+keys_local_public_b64(void *state_dir, const char *domain, const char *selector,
+    struct err *e)
+{
+	struct dkim_key *k = keys_load(state_dir, domain, selector, e);
+	char *b64;
+
+	if (k == NULL)
+		return NULL;
+	b64 = keys_public_b64(k);
+	keys_free(k);
+	return b64;
 }

@@ -46,6 +46,13 @@ const unsigned char *keys_signing_key(const struct dkim_key *k, size_t *len);
 char *keys_public_b64(const struct dkim_key *k);
 /* The TXT value "v=DKIM1; k=rsa; p=..."; caller frees. */
 char *keys_txt_record(const struct dkim_key *k);
+/*
+ * The base64 public key of the stored key for domain/selector, or NULL and
+ * e; caller frees. arg is the state_dir: this is the shape of dnscheck's
+ * report_local_key_fn.
+ */
+char *keys_local_public_b64(void *state_dir, const char *domain,
+    const char *selector, struct err *e);
 
 /* A TXT character-string holds at most 255 octets (RFC 1035 3.3). */
 #define KEYS_TXT_STRING_MAX 255

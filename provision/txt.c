@@ -1,3 +1,4 @@
+#include <stdbool.h> /* before ldns: see provider_int.h */
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,5 +178,7 @@ txt_set_within(const struct txt_set *a, const struct txt_set *b)
 bool
 txt_set_equal(const struct txt_set *a, const struct txt_set *b)
 {
-	return a->n == b->n && txt_set_within(a, b) && txt_set_within(b, a);
+	if (a->n != b->n)
+		return false;
+	return txt_set_within(a, b) && txt_set_within(b, a);
 }

@@ -683,6 +683,13 @@ client_send(struct client *c, struct client_msg *m, struct client_result *res)
 }
 
 void
+client_set_callback(struct client *c, client_cb *cb, void *arg)
+{
+	c->cb = cb;
+	c->arg = arg;
+}
+
+void
 client_quit(struct client *c)
 {
 	struct timeval tv = { 10, 0 };

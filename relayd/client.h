@@ -74,6 +74,8 @@ typedef void client_cb(struct client *c, void *arg);
 /* A session to params->addr; nothing happens until client_send(). */
 struct client *client_new(const struct client_params *p, client_cb *cb,
     void *arg);
+/* Change where the session reports (a connection reused for a new job). */
+void client_set_callback(struct client *c, client_cb *cb, void *arg);
 /*
  * Deliver m (connecting first when needed); cb runs once when it is done,
  * with m's recipients and *res filled. m and res are borrowed until then.

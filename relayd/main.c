@@ -2,9 +2,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <event2/event.h>
+#include <event2/thread.h>
+
 #include "common/buf.h"
 #include "common/config.h"
+#include "common/log.h"
 #include "common/util.h"
+#include "relayd/daemon.h"
+#include "relayd/server.h"
 
 /* posternd: the relay daemon. */
 
@@ -22,6 +28,42 @@ usage(FILE *out)
 	    CONFIG_DEFAULT_PATH);
 }
 
+/* Set up, switch user, detach, run; the exit code of DESIGN.md. */
+static int
+serve(struct config *cfg, const char *path, bool foreground)
+{
+	struct event_base *base;
+	struct server srv;
+	struct err e;
+	int rc = 0;
+
+	log_init("posternd", !foreground, LOG_LEVEL_INFO);
+	if (evthread_use_pthreads() == -1 || (base = event_base_new()) == NULL)
+		die(3, "cannot set up the event loop");
+	if (server_init(&srv, base, cfg, path, &e) == -1) {
+		log_error("event=start result=failed error=\"%s\"", e.msg);
+		fprintf(stderr, "posternd: %s\n", e.msg);
+		server_cleanup(&srv);
+		event_base_free(base);
+		return 2;
+	}
+	cfg = srv.snap->cfg;
+	if (daemon_drop_privileges(cfg, &e) == -1 ||
+	    (!foreground && daemon_detach(cfg, &e) == -1) ||
+	    (!foreground && event_reinit(base) == -1)) {
+		fprintf(stderr, "posternd: %s\n", e.msg);
+		rc = 2;
+	} else if (server_run(&srv) == -1) {
+		rc = 3;
+	}
+	if (!foreground)
+		daemon_remove_pidfile(srv.snap->cfg);
+	log_info("event=exit code=%d", rc);
+	server_cleanup(&srv);
+	event_base_free(base);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -34,7 +76,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = CONFIG_DEFAULT_PATH, *resolver = NULL;
-	bool check_only = false;
+	bool check_only = false, foreground = false;
 	struct config *cfg;
 	struct buf errors;
 	struct err e;
@@ -47,6 +89,7 @@ main(int argc, char **argv)
 			path = optarg;
 			break;
 		case 'f':
+			foreground = true;
 			break;
 		case 'C':
 			check_only = true;
@@ -87,8 +130,5 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return 0;
 	}
-	config_free(cfg);
-	fprintf(stderr, "posternd: the relay daemon is not built yet (tracked "
-	                "in issue #5)\n");
-	return 2;
+	return serve(cfg, path, foreground);
 }

@@ -24,7 +24,7 @@ manual_init(struct provider *p, struct err *e)
 	struct manual *m = xcalloc(1, sizeof(*m));
 	size_t n = dns->authoritative.n > 0 ? dns->authoritative.n : 1;
 
-	m->res = xcalloc(n, sizeof(*m->res));
+	m->res = xcalloc(n, sizeof(ldns_resolver *));
 	for (size_t i = 0; i < n; i++) {
 		const struct hostport *hp =
 		    dns->authoritative.n > 0 ? &dns->authoritative_hp[i]
@@ -144,8 +144,8 @@ manual_replace_txt(struct provider *p, const char *zone, const char *name,
 	manual_print(p, zone, name, old, new);
 	for (;;) {
 		ok = manual_poll(m, name, new);
-		fprintf(p->opts.out, "  %zu of %zu server%s serve%s it\n", ok,
-		    m->nres, m->nres == 1 ? "" : "s", ok == 1 ? "s" : "");
+		fprintf(p->opts.out, "  %s: %zu/%zu servers serve it\n", name,
+		    ok, m->nres);
 		fflush(p->opts.out);
 		if (ok == m->nres)
 			return PROVIDER_OK;
@@ -154,7 +154,7 @@ manual_replace_txt(struct provider *p, const char *zone, const char *name,
 		nanosleep(&ts, NULL);
 	}
 	return err_set(e,
-	           "not visible in DNS after %llu s (%zu of %zu servers "
+	           "not visible in DNS after %llu s (%zu/%zu servers "
 	           "serve it); make the change shown above, then run again",
 	           (unsigned long long)p->opts.wait_timeout, ok, m->nres),
 	       PROVIDER_ERR_TEMP;

@@ -16,7 +16,7 @@
  */
 
 #define PDNS_ATTEMPTS 3
-#define PDNS_MAX_BODY (16 * 1024 * 1024)
+#define PDNS_MAX_BODY ((size_t)16 * 1024 * 1024)
 
 struct pdns {
 	CURL *curl;
@@ -195,9 +195,10 @@ pdns_find_zone(struct provider *p, const char *name, char **zone, struct err *e)
 	return rc;
 }
 
+/* The TXT set at name, and its disabled records when disabled != NULL. */
 static int
-pdns_list_txt(struct provider *p, const char *zone, const char *name,
-    struct txt_set *out, struct err *e)
+pdns_read_txt(struct provider *p, const char *zone, const char *name,
+    struct txt_set *out, struct pdns_disabled *disabled, struct err *e)
 {
 	struct pdns *d = p->priv;
 	char *fz = xasprintf("%s.", zone), *ez = pdns_escape(p, fz);
@@ -205,10 +206,12 @@ pdns_list_txt(struct provider *p, const char *zone, const char *name,
 	struct pdns_reply r;
 	int rc;
 
+	if (disabled != NULL)
+		memset(disabled, 0, sizeof(*disabled));
 	rc = pdns_request(p, "GET", url, NULL, &r, e);
 	if (rc == PROVIDER_OK) {
 		rc = pdns_rrset_parse(r.body.data != NULL ? r.body.data : "",
-		    r.body.len, name, out, e);
+		    r.body.len, name, out, disabled, e);
 		if (rc != PROVIDER_OK)
 			err_prefix(e, "GET %s", url);
 	}
@@ -220,19 +223,29 @@ pdns_list_txt(struct provider *p, const char *zone, const char *name,
 }
 
 static int
+pdns_list_txt(struct provider *p, const char *zone, const char *name,
+    struct txt_set *out, struct err *e)
+{
+	return pdns_read_txt(p, zone, name, out, NULL, e);
+}
+
+static int
 pdns_replace_txt(struct provider *p, const char *zone, const char *name,
     const struct txt_set *old, const struct txt_set *new, struct err *e)
 {
 	struct pdns *d = p->priv;
 	char *fz, *ez, *url, *body;
+	struct pdns_disabled disabled;
 	struct txt_set now;
 	struct pdns_reply r;
 	int rc;
 
-	if ((rc = pdns_list_txt(p, zone, name, &now, e)) != PROVIDER_OK)
+	rc = pdns_read_txt(p, zone, name, &now, &disabled, e);
+	if (rc != PROVIDER_OK)
 		return rc;
 	if (!txt_set_equal(&now, old)) {
 		txt_set_cleanup(&now);
+		pdns_disabled_cleanup(&disabled);
 		return err_set(e, "the TXT set changed since it was read; "
 		                  "nothing changed (plan again)"),
 		       PROVIDER_ERR_CONFLICT;
@@ -241,7 +254,8 @@ pdns_replace_txt(struct provider *p, const char *zone, const char *name,
 	fz = xasprintf("%s.", zone);
 	ez = pdns_escape(p, fz);
 	url = xasprintf("%s/zones/%s", d->base, ez);
-	body = pdns_patch_body(name, new);
+	body = pdns_patch_body(name, new, &disabled);
+	pdns_disabled_cleanup(&disabled);
 	rc = pdns_request(p, "PATCH", url, body, &r, e);
 	buf_cleanup(&r.body);
 	free(body);

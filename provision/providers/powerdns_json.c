@@ -97,9 +97,28 @@ pdns_zones_parse(const char *body, size_t len, const char *name, char **zone_id,
 	return PROVIDER_OK;
 }
 
-/* Add the records of one TXT rrset to out. */
+void
+pdns_disabled_cleanup(struct pdns_disabled *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->content[i]);
+	free(d->content);
+	memset(d, 0, sizeof(*d));
+}
+
+static void
+pdns_disabled_add(struct pdns_disabled *d, const char *content)
+{
+	if (d == NULL)
+		return;
+	d->content = xrealloc(d->content, (d->n + 1) * sizeof(char *));
+	d->content[d->n++] = xstrdup(content);
+}
+
+/* Add the records of one TXT rrset to out (disabled ones to d). */
 static int
-pdns_rrset_records(json_t *rrset, struct txt_set *out, struct err *e)
+pdns_rrset_records(json_t *rrset, struct txt_set *out, struct pdns_disabled *d,
+    struct err *e)
 {
 	json_t *records = json_object_get(rrset, "records"), *r;
 	json_t *ttl = json_object_get(rrset, "ttl");
@@ -110,6 +129,8 @@ pdns_rrset_records(json_t *rrset, struct txt_set *out, struct err *e)
 		return err_set(e, "unexpected JSON from the API: a TXT rrset "
 		                  "without records or ttl");
 	out->ttl = (uint32_t)json_integer_value(ttl);
+	if (d != NULL)
+		d->ttl = out->ttl;
 	json_array_foreach(records, i, r)
 	{
 		const char *content =
@@ -119,8 +140,10 @@ pdns_rrset_records(json_t *rrset, struct txt_set *out, struct err *e)
 		if (content == NULL)
 			return err_set(e, "unexpected JSON from the API: a "
 			                  "record without content");
-		if (json_is_true(json_object_get(r, "disabled")))
+		if (json_is_true(json_object_get(r, "disabled"))) {
+			pdns_disabled_add(d, content);
 			continue;
+		}
 		if (txt_record_parse(content, &rec, e) == -1)
 			return err_prefix(e, "TXT content from the API");
 		txt_set_add(out, &rec);
@@ -131,7 +154,7 @@ pdns_rrset_records(json_t *rrset, struct txt_set *out, struct err *e)
 
 int
 pdns_rrset_parse(const char *body, size_t len, const char *name,
-    struct txt_set *out, struct err *e)
+    struct txt_set *out, struct pdns_disabled *disabled, struct err *e)
 {
 	json_t *root, *rrsets, *rs;
 	char *fqdn;
@@ -139,6 +162,8 @@ pdns_rrset_parse(const char *body, size_t len, const char *name,
 	int rc = PROVIDER_OK;
 
 	memset(out, 0, sizeof(*out));
+	if (disabled != NULL)
+		memset(disabled, 0, sizeof(*disabled));
 	if ((root = pdns_load(body, len, e)) == NULL)
 		return PROVIDER_ERR_PERM;
 	rrsets = json_object_get(root, "rrsets");
@@ -157,9 +182,11 @@ pdns_rrset_parse(const char *body, size_t len, const char *name,
 		if (n == NULL || t == NULL || strcasecmp(n, fqdn) != 0 ||
 		    strcmp(t, "TXT") != 0)
 			continue;
-		if (pdns_rrset_records(rs, out, e) == -1) {
+		if (pdns_rrset_records(rs, out, disabled, e) == -1) {
 			rc = PROVIDER_ERR_PERM;
 			txt_set_cleanup(out);
+			if (disabled != NULL)
+				pdns_disabled_cleanup(disabled);
 		}
 		break;
 	}
@@ -170,29 +197,43 @@ pdns_rrset_parse(const char *body, size_t len, const char *name,
 	return rc;
 }
 
-char *
-pdns_patch_body(const char *name, const struct txt_set *new)
+/* The records array of a REPLACE: new's records, then the disabled. */
+static json_t *
+pdns_records(const struct txt_set *new, const struct pdns_disabled *d)
 {
-	json_t *rrset = json_object(), *records = json_array(), *root;
+	json_t *records = json_array();
+
+	for (size_t i = 0; i < new->n; i++) {
+		char *c = txt_record_format(&new->rec[i]);
+
+		json_array_append_new(records,
+		    json_pack("{s:s, s:b}", "content", c, "disabled", 0));
+		free(c);
+	}
+	for (size_t i = 0; d != NULL && i < d->n; i++)
+		json_array_append_new(records,
+		    json_pack("{s:s, s:b}", "content", d->content[i],
+		        "disabled", 1));
+	return records;
+}
+
+char *
+pdns_patch_body(const char *name, const struct txt_set *new,
+    const struct pdns_disabled *disabled)
+{
+	bool keep = new->n > 0 || (disabled != NULL && disabled->n > 0);
+	json_t *rrset = json_object(), *root;
 	char *out;
 
 	json_object_set_new(rrset, "name", json_sprintf("%s.", name));
 	json_object_set_new(rrset, "type", json_string("TXT"));
 	json_object_set_new(rrset, "changetype",
-	    json_string(new->n > 0 ? "REPLACE" : "DELETE"));
-	if (new->n > 0) {
-		json_object_set_new(rrset, "ttl", json_integer(new->ttl));
-		for (size_t i = 0; i < new->n; i++) {
-			char *c = txt_record_format(&new->rec[i]);
-
-			json_array_append_new(records,
-			    json_pack("{s:s, s:b}", "content", c, "disabled",
-			        0));
-			free(c);
-		}
-		json_object_set_new(rrset, "records", records);
-	} else {
-		json_decref(records);
+	    json_string(keep ? "REPLACE" : "DELETE"));
+	if (keep) {
+		json_object_set_new(rrset, "ttl",
+		    json_integer(new->n > 0 ? new->ttl : disabled->ttl));
+		json_object_set_new(rrset, "records",
+		    pdns_records(new, disabled));
 	}
 	root = json_pack("{s:[o]}", "rrsets", rrset);
 	out = json_dumps(root, JSON_COMPACT);
@@ -216,12 +257,10 @@ pdns_error_text(const char *body, size_t len)
 	struct buf b;
 	size_t n;
 
-	if (text == NULL) {
-		text = body;
-		len = len > PDNS_ERROR_MAX ? PDNS_ERROR_MAX : len;
-	} else {
+	if (text != NULL)
 		len = strlen(text);
-	}
+	else
+		text = body;
 	buf_init(&b, 4 * PDNS_ERROR_MAX + 8);
 	for (size_t i = 0; i < len && i < PDNS_ERROR_MAX; i++) {
 		unsigned char c = (unsigned char)text[i];

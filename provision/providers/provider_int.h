@@ -1,6 +1,12 @@
 #ifndef POSTERN_PROVIDER_INT_H
 #define POSTERN_PROVIDER_INT_H
 
+/*
+ * <stdbool.h> before ldns: without it, ldns/common.h defines bool as
+ * signed char, and this file's bool would differ from everyone else's.
+ */
+#include <stdbool.h>
+
 #include <ldns/ldns.h>
 
 #include "provision/provider.h"

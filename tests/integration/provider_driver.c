@@ -13,7 +13,7 @@
  *   provider_driver CONFIG PROVIDER list NAME
  *   provider_driver CONFIG PROVIDER replace NAME [--ttl N] [--current]
  *       [--old 'ZONEFILE-TXT']... [--new 'ZONEFILE-TXT']...
- *       [--new-value VALUE]...
+ *       [--new-value VALUE]... [--wait SECONDS]
  *   provider_driver CONFIG PROVIDER delete NAME [--current] [--old ...]...
  * --current takes the set as listed now as "old" (the normal flow), and
  * the new set keeps its TTL unless --ttl says otherwise. Exit: 0 ok,
@@ -66,9 +66,9 @@ add_value(struct txt_set *s, const char *value)
 }
 
 static void
-parse_args(struct job *j, int argc, char **argv)
+parse_args(struct job *j, int argc, char **argv, struct provider_opts *opts)
 {
-	uint64_t ttl;
+	uint64_t ttl, wait;
 
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -86,8 +86,11 @@ parse_args(struct job *j, int argc, char **argv)
 			add_parsed(&j->new, v);
 		else if (strcmp(a, "--new-value") == 0)
 			add_value(&j->new, v);
+		else if (strcmp(a, "--wait") == 0 &&
+		         parse_u64(v, 1, 600, &wait) == 0)
+			opts->wait_timeout = wait;
 		else if (strcmp(a, "--ttl") == 0 &&
-		         parse_u64(v, 1, 86400 * 7, &ttl) == 0) {
+		         parse_u64(v, 1, UINT64_C(604800), &ttl) == 0) {
 			j->new.ttl = (uint32_t)ttl;
 			j->ttl_given = true;
 		} else
@@ -156,7 +159,7 @@ main(int argc, char **argv)
 	buf_cleanup(&errors);
 	j.op = argv[3];
 	j.name = argv[4];
-	parse_args(&j, argc - 5, argv + 5);
+	parse_args(&j, argc - 5, argv + 5, &opts);
 	for (size_t i = 0; i < cfg->nproviders; i++)
 		if (strcmp(cfg->providers[i].name, argv[2]) == 0)
 			rc = provider_new(cfg, &cfg->providers[i], &opts, &j.p,

@@ -90,21 +90,26 @@ expect_eq "apex TXT set" "$(drv pdns list example.com | sort)" '"MS=ms12345678"
 ttl 3600'
 expect_eq "no TXT" "$(drv pdns list pst1._domainkey.example.com)" "ttl 0"
 
-# Replace the SPF value; MS=, MX and the Microsoft DKIM CNAME stay as they were.
+# A disabled TXT at the apex: PowerDNS keeps it, does not serve it.
+api -X PATCH "$Z" -H 'Content-Type: application/json' -d '{"rrsets": [{"name": "example.com.", "type": "TXT", "ttl": 3600, "changetype": "REPLACE", "records": [{"content": "\"v=spf1 include:spf.protection.outlook.com -all\"", "disabled": false}, {"content": "\"MS=ms12345678\"", "disabled": false}, {"content": "\"old-verification=1\"", "disabled": true}]}]}'
+
+# Replace the SPF value; MS=, the disabled TXT, MX and the Microsoft DKIM
+# CNAME stay as they were.
 ms_api() { api "$Z" | /usr/bin/python3 -c '
 import json, sys
 for rs in json.load(sys.stdin)["rrsets"]:
     for r in rs["records"]:
-        if "MS=" in r["content"] or rs["type"] in ("MX", "CNAME"):
-            print(rs["name"], rs["type"], rs["ttl"], r["content"])'; }
+        if "MS=" in r["content"] or r["disabled"] or rs["type"] in ("MX", "CNAME"):
+            print(rs["name"], rs["type"], rs["ttl"], r["content"], r["disabled"])'; }
 before=$(ms_api)
 drv pdns replace example.com --current \
     --new '"MS=ms12345678"' \
     --new '"v=spf1 include:spf.protection.outlook.com ip4:50.60.70.80 -all"'
 expect_eq "spf replaced" "$(dig example.com TXT | sort)" '"MS=ms12345678"
 "v=spf1 include:spf.protection.outlook.com ip4:50.60.70.80 -all"'
-expect_eq "MS=, MX, CNAME identical in the API" "$(ms_api)" "$before"
-expect_match "MS= line as before" "$before" 'example.com. TXT 3600 "MS=ms12345678"'
+expect_eq "MS=, disabled TXT, MX, CNAME identical in the API" "$(ms_api)" "$before"
+expect_match "MS= line as before" "$before" 'example.com. TXT 3600 "MS=ms12345678" False'
+expect_match "disabled TXT kept" "$before" 'example.com. TXT 3600 "old-verification=1" True'
 
 # A 2048-bit DKIM key: over 255 bytes, several strings, read back exactly.
 "$POSTERN" keys generate -c "$T/postern.yaml" >/dev/null
@@ -132,6 +137,11 @@ err=$(drv pdns replace example.com --old "${old[0]}" --old "${old[1]}" \
 expect_eq "conflict: exit" "$rc" 4
 expect_eq "conflict: message" "$err" 'provider "pdns" (powerdns): zone example.com: replacing example.com TXT: the TXT set changed since it was read; nothing changed (plan again)'
 expect_match "conflict: concurrent change kept" "$(dig example.com TXT)" google-site-verification=abc
+
+# A TXT where a CNAME is: PowerDNS refuses with 422; its reason is passed on.
+rc=0
+err=$(drv pdns replace selector1._domainkey.example.com --current --new '"v=DKIM1; p=x"' 2>&1) || rc=$?
+expect_eq "TXT at a CNAME" "$rc:$err" "1:provider \"pdns\" (powerdns): zone example.com: replacing selector1._domainkey.example.com TXT: PATCH $PDNS_URL/api/v1/servers/localhost/zones/example.com.: HTTP 422: RRset selector1._domainkey.example.com. IN TXT: Conflicts with pre-existing RRset"
 
 # Delete.
 drv pdns delete odd.example.com --current

@@ -49,6 +49,9 @@ providers:
           tsig: $(tsig postern "$TSIG_SECRET") }
   badkey: { type: rfc2136, server: "127.0.0.1:$KNOT_PORT", timeout: 2s,
           tsig: $(tsig postern "$(head -c 32 /dev/urandom | base64)") }
+  badname: { type: rfc2136, server: "127.0.0.1:$KNOT_PORT", timeout: 2s,
+          tsig: $(tsig other "$TSIG_SECRET") }
+  unsigned: { type: rfc2136, server: "127.0.0.1:$KNOT_PORT", timeout: 2s }
   dead: { type: rfc2136, server: "127.0.0.1:$DEAD_PORT", timeout: 1s,
           tsig: $(tsig postern "$TSIG_SECRET") }
 YAML
@@ -106,6 +109,12 @@ err=$(drv main replace pst1._domainkey.example.com --new '"v=DKIM1; p="' 2>&1) |
 expect_eq "create over an existing set: exit" "$rc" 4
 expect_match "create over an existing set: message" "$err" 'YXRRSET: the TXT set was created since it was read'
 
+# A TXT where a CNAME is: the server ignores it (RFC 2136 3.4.2.2); said so.
+rc=0
+err=$(drv main replace selector1._domainkey.example.com --current --new '"v=DKIM1; p=x"' 2>&1) || rc=$?
+expect_eq "TXT at a CNAME" "$rc:$err" "1:provider \"main\" (rfc2136): zone example.com: replacing selector1._domainkey.example.com TXT: server 127.0.0.1:$KNOT_PORT: a CNAME is at selector1._domainkey.example.com, so the server ignored the TXT update (RFC 2136 3.4.2.2); remove the CNAME or use another name"
+expect_eq "CNAME still there" "$(dig selector1._domainkey.example.com CNAME)" "$cname_before"
+
 # Delete.
 drv main delete pst1._domainkey.example.com --current
 expect_eq "deleted" "$(drv main list pst1._domainkey.example.com)" "ttl 0"
@@ -113,10 +122,15 @@ expect_eq "deleted" "$(drv main list pst1._domainkey.example.com)" "ttl 0"
 # Bad input: each error names the provider, zone and record.
 rc=0; err=$(drv badkey replace example.com --current --new '"x"' 2>&1) || rc=$?
 expect_eq "wrong TSIG secret: exit" "$rc" 1
-expect_eq "wrong TSIG secret: message" "$err" "provider \"badkey\" (rfc2136): zone example.com: replacing example.com TXT: server 127.0.0.1:$KNOT_PORT: TSIG key postern. was refused or the answer's TSIG does not verify (wrong TSIG secret or algorithm?): Bogus TSIG signature"
+expect_eq "wrong TSIG secret: message" "$err" "provider \"badkey\" (rfc2136): zone example.com: replacing example.com TXT: server 127.0.0.1:$KNOT_PORT: NOTAUTH: TSIG key postern. (hmac-sha256.) refused: BADSIG: wrong secret"
 expect_match "wrong TSIG secret: nothing changed" "$(dig example.com TXT)" 'ip4:50.60.70.80'
+rc=0; err=$(drv badname replace example.com --current --new '"x"' 2>&1) || rc=$?
+expect_eq "unknown TSIG key name" "$rc:$err" "1:provider \"badname\" (rfc2136): zone example.com: replacing example.com TXT: server 127.0.0.1:$KNOT_PORT: NOTAUTH: TSIG key other. (hmac-sha256.) refused: BADKEY: the server does not know this key name and algorithm"
+rc=0; err=$(drv unsigned replace example.com --current --new '"x"' 2>&1) || rc=$?
+expect_eq "no TSIG key" "$rc:$err" "1:provider \"unsigned\" (rfc2136): zone example.com: replacing example.com TXT: server 127.0.0.1:$KNOT_PORT: NOTAUTH: the server refused an unsigned update (give the provider a tsig key)"
+expect_match "bad keys: nothing changed" "$(dig example.com TXT)" 'ip4:50.60.70.80'
 rc=0; err=$(drv main zone mail.example.org 2>&1) || rc=$?
-expect_eq "unknown zone" "$rc:$err" "1:provider \"main\" (rfc2136): finding the zone of mail.example.org: server 127.0.0.1:$KNOT_PORT serves no zone holding mail.example.org"
+expect_eq "unknown zone" "$rc:$err" "1:provider \"main\" (rfc2136): finding the zone of mail.example.org: server 127.0.0.1:$KNOT_PORT: no zone holding mail.example.org is served there"
 start=$SECONDS
 rc=0; err=$(drv dead zone example.com 2>&1) || rc=$?
 expect_eq "server not answering: exit" "$rc" 3
