@@ -1,4 +1,5 @@
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "cli/check.h"
 #include "common/util.h"
 #include "dnscheck/report.h"
+#include "keys/keys.h"
 
 /* postern check [--domain D] [--json] and the one-domain checks. */
 
@@ -81,8 +83,8 @@ cmd_check_all(struct cli *cli, int argc, char **argv)
 	o.cfg = cfg;
 	o.r = r;
 	o.now = (uint64_t)time(NULL);
-	o.local_key = report_local_key_keys;
-	o.local_key_arg = cfg->state_dir;
+	o.local_key = keys_local_public_b64;
+	o.local_key_arg = (void *)(uintptr_t)cfg->state_dir;
 	if (report_run(&o, &rep, &e) == -1) {
 		rc = cli_usage_error(cli, "check", "%s", e.msg);
 	} else {
@@ -110,8 +112,9 @@ check_dkim_one(const struct config *cfg, const struct domain_cfg *dom,
 
 	for (size_t i = 0; dom != NULL && i < dom->ndkim; i++)
 		configured |= strcmp(dom->dkim[i].selector, selector) == 0;
-	if (configured && (local = report_local_key_keys(cfg->state_dir, domain,
-	                       selector, &e)) == NULL) {
+	if (configured &&
+	    (local = keys_local_public_b64((void *)(uintptr_t)cfg->state_dir,
+	         domain, selector, &e)) == NULL) {
 		snprintf(detail, sizeof(detail),
 		    "no local key for selector %s: %s", selector, e.msg);
 		report_add(d, CHECK_DKIM, CHECK_FAIL, selector, NULL, NULL,
