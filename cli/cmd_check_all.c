@@ -108,7 +108,7 @@ check_dkim_one(const struct config *cfg, const struct domain_cfg *dom,
 {
 	char *local = NULL, detail[1200];
 	bool configured = false;
-	struct err e;
+	struct err e = { "the public key could not be encoded" };
 
 	for (size_t i = 0; dom != NULL && i < dom->ndkim; i++)
 		configured |= strcmp(dom->dkim[i].selector, selector) == 0;

@@ -130,7 +130,7 @@ report_dkim_all(const struct report_opts *o, const struct domain_cfg *dom,
     struct domain_report *d)
 {
 	for (size_t k = 0; k < dom->ndkim; k++) {
-		struct err e;
+		struct err e = { "the public key could not be encoded" };
 		char *local = NULL;
 
 		if (o->local_key != NULL) {
