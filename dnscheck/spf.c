@@ -668,6 +668,7 @@ spf_check_host(struct resolver *r, const struct spf_query *q,
 		0, 0xff, 0xff };
 	struct spf_ctx *c = xcalloc(1, sizeof(*c));
 	size_t before = resolver_queries(r);
+	uint64_t deadline = resolver_now_ms() + SPF_MAX_MS, prev;
 	const char *domain;
 
 	memset(out, 0, sizeof(*out));
@@ -686,7 +687,12 @@ spf_check_host(struct resolver *r, const struct spf_query *q,
 	c->now = q->now;
 	sender_setup(c, q);
 	domain = q->domain != NULL ? q->domain : strrchr(c->sender, '@') + 1;
+	/* 4.6.4: bounded time; a tighter deadline of the caller stays. */
+	prev = resolver_set_deadline(r, deadline);
+	if (prev != 0 && prev < deadline)
+		resolver_set_deadline(r, prev);
 	out->result = eval_domain(c, domain, 0, &out->explanation);
+	resolver_set_deadline(r, prev);
 	if (out->result == SPF_PASS || out->result == SPF_FAIL ||
 	    out->result == SPF_SOFTFAIL ||
 	    (out->result == SPF_NEUTRAL && c->match_reason[0] != '\0'))

@@ -16,6 +16,7 @@
 #define SPF_MAX_VOID 2      /* void look-ups, 4.6.4 */
 #define SPF_MAX_NAMES 10    /* MX names, PTR names, 4.6.4 */
 #define SPF_MAX_EXPAND 4096 /* bytes a macro-string may expand to */
+#define SPF_MAX_MS 20000    /* elapsed time of one evaluation, 4.6.4 */
 
 enum spf_result {
 	SPF_NONE,

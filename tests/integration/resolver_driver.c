@@ -4,7 +4,8 @@
  * prints "NAME TYPE STATUS [records...]" per question, then the number of
  * questions sent.
  *
- * resolver_driver SERVER[:PORT] [--norec] [--timeout MS] NAME/TYPE...
+ * resolver_driver SERVER[:PORT] [--norec] [--timeout MS] [--deadline MS]
+ *     NAME/TYPE...
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@ main(int argc, char **argv)
 	struct resolver_opts o;
 	struct resolver *r;
 	struct err e;
+	uint64_t deadline = 0;
 	int i = 2;
 
 	if (argc < 3)
@@ -84,11 +86,16 @@ main(int argc, char **argv)
 		         parse_u64(argv[i + 1], 1, 60000, &ms) == 0) {
 			o.timeout_ms = ms;
 			i++;
-		} else
+		} else if (strcmp(argv[i], "--deadline") == 0 && i + 1 < argc &&
+		           parse_u64(argv[i + 1], 1, 60000, &deadline) == 0)
+			i++;
+		else
 			die(2, "bad option %s", argv[i]);
 	}
 	if ((r = resolver_new(&o, &e)) == NULL)
 		die(1, "%s", e.msg);
+	if (deadline != 0)
+		resolver_set_deadline(r, resolver_now_ms() + deadline);
 	for (; i < argc; i++)
 		if (ask(r, argv[i]) == -1)
 			die(2, "bad question %s", argv[i]);

@@ -33,6 +33,11 @@ while True: s.recvfrom(4096)' "$SILENT" &
 PIDS+=($!)
 start=$(date +%s%N)
 expect_eq "timeout" "$("$D" "127.0.0.1:$SILENT" --timeout 300 example.com/A | head -1)" "example.com/A timeout or network error"
+out=$("$D" "127.0.0.1:$SILENT" --timeout 300 --deadline 200 example.com/A example.org/A example.com/A)
+expect_eq "deadline: later questions fail at once, the cache still answers" "$out" "example.com/A timeout or network error
+example.org/A time limit reached
+example.com/A timeout or network error
+queries 1"
 expect_eq "timeout honoured" "$(( ($(date +%s%N) - start) / 1000000 < 2000 ))" 1
 
 # A server that answers with the wrong id, and one that answers garbage.
