@@ -14,6 +14,17 @@
 int check_resolver(struct cli *cli, const char *cmd, struct config **cfgp,
     struct resolver **rp);
 void check_print_json(json_t *j);
+/* The usage of every check command, printed by -h/--help (exit 0). */
+#define CHECK_USAGE                                                            \
+	"usage: postern check [-c FILE] [--domain D] [--json]\n"               \
+	"       postern check spf --ip IP --sender ADDR [--helo NAME] "        \
+	"[--json]\n"                                                           \
+	"       postern check dkim --domain D [--selector S] [--json]\n"       \
+	"       postern check dmarc --domain D [--json]\n"                     \
+	"       postern check ptr --ip IP [--helo NAME] [--json]\n"            \
+	"every check also takes -c FILE and --resolver IP[:PORT]\n"
+/* Returned by an option parser after printing the usage for -h. */
+#define CHECK_HELP (-1)
 /* postern check [-c FILE] [--domain D] [--json] */
 int cmd_check_all(struct cli *cli, int argc, char **argv);
 /* check dkim|dmarc|ptr: what is the check's name. */

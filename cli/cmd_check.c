@@ -108,6 +108,9 @@ spf_parse_args(struct cli *cli, int argc, char **argv, struct spf_args *a)
 		case 'j':
 			a->json = true;
 			break;
+		case 'h':
+			fputs(CHECK_USAGE, stdout);
+			return CHECK_HELP;
 		default:
 			return cli_usage_error(cli, "check spf",
 			    "usage: check spf --ip IP --sender ADDR [--helo "
@@ -134,8 +137,9 @@ check_spf(struct cli *cli, int argc, char **argv)
 	struct spf_eval ev;
 	int rc;
 
-	if ((rc = spf_parse_args(cli, argc, argv, &a)) != EXIT_OK ||
-	    a.ip == NULL || a.sender == NULL)
+	if ((rc = spf_parse_args(cli, argc, argv, &a)) == CHECK_HELP)
+		return EXIT_OK;
+	if (rc != EXIT_OK || a.ip == NULL || a.sender == NULL)
 		return rc != EXIT_OK ? rc : EXIT_USAGE;
 	if (ip_parse(a.ip, &q.ip) == -1)
 		return cli_usage_error(cli, "check spf",

@@ -70,7 +70,10 @@ cmd_check_all(struct cli *cli, int argc, char **argv)
 			o.domain = optarg;
 		else if (ch == 'j')
 			json = true;
-		else
+		else if (ch == 'h') {
+			fputs(CHECK_USAGE, stdout);
+			return EXIT_OK;
+		} else
 			return cli_usage_error(cli, "check",
 			    "usage: check [-c FILE] [--domain D] [--json]");
 	}
@@ -179,7 +182,11 @@ one_parse(struct cli *cli, const char *what, int argc, char **argv,
 			a->json = true;
 			continue;
 		}
-		if (ch == '?' || ch == 'h' || strchr(ok, ch) == NULL)
+		if (ch == 'h') {
+			fputs(CHECK_USAGE, stdout);
+			return CHECK_HELP;
+		}
+		if (ch == '?' || strchr(ok, ch) == NULL)
 			return cli_usage_error(cli, "check",
 			    "usage: check dkim --domain D [--selector S] | "
 			    "check dmarc --domain D | check ptr --ip IP "
@@ -234,7 +241,7 @@ cmd_check_one(struct cli *cli, const char *what, int argc, char **argv)
 	int rc;
 
 	if ((rc = one_parse(cli, what, argc, argv, &a)) != EXIT_OK)
-		return rc;
+		return rc == CHECK_HELP ? EXIT_OK : rc;
 	if ((rc = check_resolver(cli, "check", &cfg, &r)) != EXIT_OK)
 		return rc;
 	d.name = xstrdup(a.domain != NULL ? a.domain : a.ip);

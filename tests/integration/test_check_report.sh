@@ -79,6 +79,14 @@ $TTL 600
 ext.postern.test._report._dmarc	TXT	"v=DMARC1"
 25.2.0.192	A	127.0.0.4
 ZONE
+cat >"$Z/8.b.d.0.1.0.0.2.ip6.arpa.zone" <<'ZONE'
+$ORIGIN 8.b.d.0.1.0.0.2.ip6.arpa.
+$TTL 600
+@	SOA	ns.postern.test. hostmaster.postern.test. 1 3600 600 86400 60
+@	NS	ns.postern.test.
+5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0	PTR	relay.postern.test.
+ZONE
+echo "relay	AAAA	2001:db8::25" >>"$Z/postern.test.zone"
 start_knot "$Z"
 conf "$T/ok.yaml" "[127.0.0.1]" "[]" "$DK"
 start=$(date +%s%N)
@@ -139,6 +147,15 @@ expect_eq "check dmarc --selector: exit 2" "$rc" 2
 rc=0; out=$("$POSTERN" check ptr --resolver "127.0.0.1:$KNOT_PORT" --ip 192.0.2.25 --helo relay.postern.test --json) || rc=$?
 expect_eq "check ptr --json ok" "$(j 'd["domains"][0]["checks"][0]["status"]')" ok
 expect_eq "check ptr: exit 0" "$rc" 0
+
+rc=0; out=$("$POSTERN" check ptr --resolver "127.0.0.1:$KNOT_PORT" --ip 2001:db8::25 --helo relay.postern.test) || rc=$?
+expect_match "IPv6 PTR/FCrDNS" "$out" 'ok +ptr +2001:db8::25 has PTR relay.postern.test, which resolves back to it'
+rc=0; out=$("$POSTERN" check --help) || rc=$?
+expect_eq "check --help: exit 0" "$rc" 0
+expect_match "check --help: usage" "$out" '^usage: postern check \[-c FILE\] \[--domain D\] \[--json\]'
+rc=0; out=$("$POSTERN" check nosuch 2>&1) || rc=$?
+expect_eq "unknown check: exit 2" "$rc" 2
+expect_match "unknown check named" "$out" 'postern check: unknown check "nosuch" \(spf, dkim, dmarc, ptr\)'
 
 # measure: one evaluation of include:spf.protection.outlook.com
 rc=0; out=$("$POSTERN" check spf --json --resolver "127.0.0.1:$KNOT_PORT" --ip 40.92.1.1 --sender x@postern.test) || rc=$?
