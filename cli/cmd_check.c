@@ -133,7 +133,7 @@ check_spf(struct cli *cli, int argc, char **argv)
 	struct spf_args a = { 0 };
 	struct spf_query q = { 0 };
 	struct config *cfg;
-	struct resolver *r;
+	struct resolver *r = NULL;
 	struct spf_eval ev;
 	int rc;
 

@@ -186,7 +186,7 @@ one_parse(struct cli *cli, const char *what, int argc, char **argv,
 			fputs(CHECK_USAGE, stdout);
 			return CHECK_HELP;
 		}
-		if (ch == '?' || strchr(ok, ch) == NULL)
+		if (ch == '?' || ok == NULL || strchr(ok, ch) == NULL)
 			return cli_usage_error(cli, "check",
 			    "usage: check dkim --domain D [--selector S] | "
 			    "check dmarc --domain D | check ptr --ip IP "
