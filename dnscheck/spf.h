@@ -163,7 +163,7 @@ struct spf_lint {
 	bool type99;         /* a deprecated SPF (type 99) record exists */
 	bool dns_error;      /* some part could not be fetched */
 	struct buf tree;     /* the include tree, "term (count)" a line */
-	struct buf warnings; /* one warning a line; empty: nothing to say */
+	struct buf warnings; /* one warning a line, besides lookups > 10 */
 };
 
 /* Lint domain's record; free with spf_lint_cleanup(). */

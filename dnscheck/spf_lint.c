@@ -206,11 +206,6 @@ spf_lint_run(struct resolver *r, const char *domain, struct spf_lint *out)
 	}
 	out->lookups = w.lookups;
 	out->void_lookups = w.voids;
-	if (w.lookups > SPF_MAX_LOOKUPS)
-		warn(&w,
-		    "%zu DNS-querying terms through includes: over %d, "
-		    "every check is a permerror (RFC 7208 4.6.4)",
-		    w.lookups, SPF_MAX_LOOKUPS);
 }
 
 void

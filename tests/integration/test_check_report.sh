@@ -199,7 +199,7 @@ expect_match "lint: +all" "$lint" 'SPF lint: lint.postern.test ends in \+all'
 expect_match "lint: include without a record" "$lint" 'SPF lint: nothere.lint.postern.test has no SPF record: every check through it is a permerror'
 expect_match "lint: type 99" "$lint" 'SPF lint: lint.postern.test has a deprecated SPF \(type 99\) record'
 expect_match "lint: over 512 bytes" "$lint" 'SPF lint: the TXT answer for lint.postern.test is [0-9]+ bytes: over 512'
-expect_match "lint: 13 terms" "$lint" 'SPF lint: 13 DNS-querying terms through includes: over 10'
+expect_match "lint: 13 terms, with the tree" "$lint" 'SPF uses 13 of 10 DNS-querying terms \(over the limit: every check is a permerror, RFC 7208 4.6.4\): ptr \(1\), include:i1.lint.postern.test \(2\), a \(3\), a \(4\)'
 expect_eq "lint: spf permerror (too many look-ups)" "$(j '[c["result"] for c in d["domains"][0]["checks"] if c["check"]=="spf"]')" "['permerror']"
 
 # the published key is not the local one; then no local key
