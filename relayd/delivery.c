@@ -218,11 +218,17 @@ static void group_try(struct group *g);
 static void group_sent(struct client *c, void *arg);
 static void group_done(struct group *g);
 
+/* A reused connection must match in address, TLS policy and client
+ * certificate, not only in destination. */
 static void
 target_key(const struct group *g, char *dst, size_t len)
 {
-	snprintf(dst, len, "%s|%s|%d", g->key, g->mx.t[g->target].ip,
-	    g->plain_retry);
+	const struct route_cfg *r = g->dest.route;
+
+	snprintf(dst, len, "%s|%s|%d|%d|%s", g->key, g->mx.t[g->target].ip,
+	    g->plain_retry, (int)g->dest.tls,
+	    r != NULL && r->client_certificate != NULL ? r->client_certificate
+	                                               : "-");
 }
 
 /* Send the group's message to its current target. */
@@ -272,7 +278,13 @@ group_record(struct group *g)
 
 		g->code[k] = code;
 		free(g->reply[k]);
-		g->reply[k] = xstrdup(reply);
+		/* Our own reasons ("4.4.2 timeout...") get their code too. */
+		if (reply[0] >= '2' && reply[0] <= '5' && reply[1] >= '0' &&
+		    reply[1] <= '9' && reply[3] == ' ')
+			g->reply[k] = xstrdup(reply);
+		else
+			g->reply[k] = xasprintf("%d %s", code, reply);
+		reply = g->reply[k];
 		log_info("event=delivery qid=%s rcpt=%s mx=%s tls=\"%s\" "
 		         "status=%s reply=\"%s\"",
 		    g->a->id, g->msg.rcpts[k].addr, g->mx_used, g->res.tls,
