@@ -179,6 +179,7 @@ int
 report_run(const struct report_opts *o, struct report *out, struct err *e)
 {
 	const struct config *cfg = o->cfg;
+	size_t before = resolver_queries(o->r);
 
 	memset(out, 0, sizeof(*out));
 	if (o->domain != NULL && config_domain(cfg, o->domain) == NULL)
@@ -196,6 +197,7 @@ report_run(const struct report_opts *o, struct report *out, struct err *e)
 		if (d->status > out->status)
 			out->status = d->status;
 	}
+	out->dns_queries = resolver_queries(o->r) - before;
 	return 0;
 }
 

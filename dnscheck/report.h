@@ -57,6 +57,7 @@ struct report {
 	enum check_status status;
 	struct domain_report *domains;
 	size_t n;
+	size_t dns_queries; /* questions sent for this report */
 };
 
 /*

@@ -92,9 +92,12 @@ conf "$T/ok.yaml" "[127.0.0.1]" "[]" "$DK"
 start=$(date +%s%N)
 rc=0; out=$("$POSTERN" check -c "$T/ok.yaml" --domain postern.test --json) || rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-echo "# full check of postern.test: ${ms} ms"
+echo "# full check of postern.test: ${ms} ms, $(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["dns_queries"])') DNS queries"
 j() { printf '%s' "$out" | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 expect_eq "127.0.0.1 only warns: exit 0" "$rc" 0
+# SPF TXT, the outlook include, 2 DKIM selectors, _dmarc, type 99: lint and
+# the SPF evaluation share the cache.
+expect_eq "one question per name and type" "$(j 'd["dns_queries"]')" 6
 expect_eq "top status warn" "$(j 'd["status"]')" warn
 expect_eq "one domain" "$(j 'len(d["domains"])')" 1
 expect_eq "ready" "$(j 'd["domains"][0]["ready"]')" True
