@@ -258,7 +258,8 @@ dmarc_judge(struct resolver *r, const char *domain, const char *found_at,
 	char why[300], rua_note[800], bis[400], detail[2400];
 	struct taglist t;
 	struct err e = { "" };
-	const char *p, *sp, *pct, *rua, *adkim, *aspf;
+	const char *p, *sp, *pct, *rua, *ruf, *adkim, *aspf;
+	size_t n;
 
 	if (taglist_parse(text->text, text->len, &t, &e) == -1 ||
 	    dmarc_validate(&t, why, sizeof(why)) == -1) {
@@ -274,12 +275,18 @@ dmarc_judge(struct resolver *r, const char *domain, const char *found_at,
 	sp = taglist_get(&t, "sp");
 	pct = taglist_get(&t, "pct");
 	rua = taglist_get(&t, "rua");
+	ruf = taglist_get(&t, "ruf");
 	adkim = taglist_get(&t, "adkim");
 	aspf = taglist_get(&t, "aspf");
 	rua_note[0] = '\0';
 	dmarcbis_walk(r, domain, org, bis, sizeof(bis));
+	/* External report addresses must accept the reports (7.1). */
 	if (rua != NULL)
 		dmarc_rua_check(r, found_at, rua, rua_note, sizeof(rua_note));
+	n = strlen(rua_note);
+	if (ruf != NULL && ruf != rua)
+		dmarc_rua_check(r, found_at, ruf, rua_note + n,
+		    sizeof(rua_note) - n);
 	/* The relay sends as DOMAIN and signs with d=DOMAIN: both align. */
 	snprintf(detail, sizeof(detail),
 	    "_dmarc.%s: p=%s sp=%s pct=%s rua=%s; policy for %s: %s; mail "

@@ -48,7 +48,7 @@ lint	TXT	"ms-domain-verification=$(printf 'y%.0s' $(seq 1 250))"
 i1.lint	TXT	"v=spf1 a a a a a a a a a a -all"
 _dmarc.two	TXT	"v=DMARC1; p=none"
 _dmarc.two	TXT	"v=DMARC1; p=reject"
-_dmarc.ext	TXT	"v=DMARC1; p=reject; rua=mailto:d@protection.outlook.com,mailto:e@bl.test"
+_dmarc.ext	TXT	"v=DMARC1; p=reject; rua=mailto:d@protection.outlook.com,mailto:e@bl.test; ruf=mailto:f@example.org"
 _dmarc.b	TXT	"v=DMARC1; p=reject"
 _dmarc.sp	TXT	"v=DMARC1; p=reject; sp=none"
 ZONE
@@ -182,6 +182,7 @@ dmarc() {
 }
 expect_match "several DMARC records" "$(dmarc two.postern.test)" 'warn +dmarc +several DMARC records \(receivers ignore them all\) at _dmarc.two.postern.test'
 expect_match "external rua not authorised" "$(dmarc ext.postern.test)" 'protection.outlook.com does not authorise reports for ext.postern.test \(no ext.postern.test._report._dmarc.protection.outlook.com\)'
+expect_match "external ruf not authorised" "$(dmarc ext.postern.test)" 'example.org could not be asked whether it authorises reports for ext.postern.test'
 expect_eq "authorised external rua not reported" "$(dmarc ext.postern.test | grep -c "bl.test does" || true)" 0
 expect_match "DMARCbis tree walk" "$(dmarc a.b.postern.test)" "_dmarc.postern.test: p=quarantine.*DMARCbis's tree walk would use _dmarc.b.postern.test instead"
 expect_match "sp= for a subdomain" "$(dmarc x.sp.postern.test)" "_dmarc.postern.test: .*policy for x.sp.postern.test: quarantine"

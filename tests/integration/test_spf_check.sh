@@ -49,6 +49,21 @@ appendix "v=spf1 mx/30 mx:example.org/30 -all" 192.0.2.129 192.0.2.130 192.0.2.1
 appendix "v=spf1 ptr -all" 192.0.2.10 192.0.2.11 192.0.2.65 192.0.2.66 192.0.2.129 192.0.2.130
 appendix "v=spf1 ip4:192.0.2.128/28 -all" 192.0.2.129 192.0.2.130 192.0.2.140
 expect_eq "ip4:192.0.2.128/28 covers .143" "$(spf 192.0.2.143 x@example.com)" pass
+# A.3: users allowed from anywhere through a DNSBL-style zone
+set_spf "v=spf1 mx include:mobile-users._spf.%{d} include:remote-users._spf.%{d} -all"
+expect_eq "A.3 mary from anywhere" "$(spf 203.0.113.9 mary@example.com)" pass
+expect_eq "A.3 mary+ext (l1r+)" "$(spf 203.0.113.9 mary+spam@example.com)" pass
+expect_eq "A.3 joel from his address" "$(spf 192.168.15.15 joel@example.com)" pass
+expect_eq "A.3 joel from elsewhere" "$(spf 192.168.15.17 joel@example.com)" fail
+expect_eq "A.3 anyone from the MX" "$(spf 192.0.2.129 bob@example.com)" pass
+expect_eq "A.3 anyone else" "$(spf 203.0.113.9 bob@example.com)" fail
+# A.4: -include and De Morgan: in 192.0.2.0/24 AND a validated PTR in example.com
+set_spf "v=spf1 -include:ip4._spf.%{d} -include:ptr._spf.%{d} +all"
+expect_eq "A.4 in the /24 with a PTR" "$(spf 192.0.2.10 x@example.com)" pass
+expect_eq "A.4 in the /24 with a subdomain PTR" "$(spf 192.0.2.65 x@example.com)" pass
+expect_eq "A.4 in the /24, PTR not validated" "$(spf 192.0.2.200 x@example.com)" fail
+expect_eq "A.4 in the /24, PTR elsewhere" "$(spf 192.0.2.140 x@example.com)" fail
+expect_eq "A.4 outside the /24" "$(spf 198.51.100.1 x@example.com)" fail
 set_spf "v=spf1 mx/30 -all"
 expect_eq "mx/30 covers 192.0.2.131" "$(spf 192.0.2.131 x@example.com)" pass
 set_spf "v=spf1 a//64 -all"
