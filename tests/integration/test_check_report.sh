@@ -38,6 +38,7 @@ pst1e._domainkey	TXT	"$("$POSTERN" keys record -c "$T/keys.yaml" --domain poster
 other._domainkey	TXT	"v=DKIM1; k=rsa; p=${P:0:250}" "${P:250}"
 small._domainkey	TXT	"v=DKIM1; k=rsa; p=$PS"
 revoked._domainkey	TXT	"v=DKIM1; k=rsa; p="
+cn._domainkey	CNAME	pst1e._domainkey.protection.outlook.com.
 _dmarc	TXT	"v=DMARC1; p=quarantine; rua=mailto:dmarc@postern.test"
 bad	TXT	"v=spf1 -all"
 _dmarc.bad	TXT	"v=DMARC1; p=maybe"
@@ -58,6 +59,7 @@ $ORIGIN protection.outlook.com.
 $TTL 600
 @	SOA	ns.postern.test. hostmaster.postern.test. 1 3600 600 86400 60
 @	NS	ns.postern.test.
+pst1e._domainkey	TXT	"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
 spf	TXT	"v=spf1 ip4:40.92.0.0/15 ip4:40.107.0.0/16 ip4:52.100.0.0/15 ip4:52.102.0.0/16 ip4:52.103.0.0/16 ip4:104.47.0.0/17 ip6:2a01:111:f400::/48 ip6:2a01:111:f403::/49 ip6:2a01:111:f403:8000::/51 ip6:2a01:111:f403:c000::/51 ip6:2a01:111:f403:f000::/52 -all"
 ZONE
 cat >"$Z/2.0.192.in-addr.arpa.zone" <<'ZONE'
@@ -128,6 +130,8 @@ expect_match "text: spf line" "$txt" '  ok        spf       SPF pass for 192.0.2
 # DKIM problems
 rc=0; out=$("$POSTERN" check dkim -c "$T/pub.yaml" --domain postern.test --selector small) || rc=$?
 expect_match "1024-bit key warns" "$out" 'warn +dkim +small._domainkey.postern.test: RSA 1024-bit key published.*below 2048 bits'
+rc=0; out=$("$POSTERN" check dkim -c "$T/pub.yaml" --domain postern.test --selector cn) || rc=$?
+expect_match "DKIM through a CNAME to another zone" "$out" 'ok +dkim +cn._domainkey.postern.test: ed25519 256-bit key published, not compared with a local key'
 rc=0; out=$("$POSTERN" check dkim -c "$T/pub.yaml" --domain postern.test --selector revoked) || rc=$?
 expect_match "revoked key" "$out" 'revoked \(empty p=\)'
 expect_eq "revoked: exit 1" "$rc" 1
