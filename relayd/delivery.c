@@ -18,6 +18,7 @@
 
 #define IDLE_MAX_SECONDS 10 /* an idle connection kept for reuse */
 #define GATE_RECHECK 60     /* a gated message looks again after this */
+#define DEST_MAX 20         /* sessions at once to one destination */
 
 struct sched {
 	char id[QUEUE_ID_LEN + 1];
@@ -56,6 +57,9 @@ struct delivery {
 	unsigned ticks;
 	struct attempt **live; /* attempts in flight, to cut them at stop */
 	size_t nlive, caplive;
+	struct group *
+	    *waiting; /* groups held back by the per-destination cap */
+	size_t nwaiting, capwaiting;
 	bool (*gate)(void *, const char *);
 	void *gate_arg;
 };
@@ -351,13 +355,44 @@ group_sent(struct client *c, void *arg)
 static void finalize_work(void *arg);
 static void finalize_done(void *arg);
 
+/* Sessions in flight to the destination key (a small linear count). */
+static size_t
+dest_active(const struct delivery *d, const char *key)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->nlive; i++) {
+		const struct attempt *a = d->live[i];
+
+		for (size_t g = 0; g < a->ngroups; g++)
+			n += a->groups[g].client != NULL &&
+			     strcmp(a->groups[g].key, key) == 0;
+	}
+	return n;
+}
+
 static void
 group_done(struct group *g)
 {
 	struct attempt *a = g->a;
 	struct delivery *d = a->d;
+	char key[300];
 
+	snprintf(key, sizeof(key), "%s", g->key);
 	d->active--;
+	/* A place to that destination is free: start a waiting group. */
+	for (size_t i = 0; i < d->nwaiting; i++) {
+		if (strcmp(d->waiting[i]->key, key) == 0) {
+			struct group *w = d->waiting[i];
+
+			memmove(&d->waiting[i], &d->waiting[i + 1],
+			    (d->nwaiting - i - 1) * sizeof(*d->waiting));
+			d->nwaiting--;
+			d->active++;
+			group_try(w);
+			break;
+		}
+	}
 	if (--a->open > 0)
 		return;
 	workers_submit(d->workers, finalize_work, finalize_done, a);
@@ -377,6 +412,13 @@ group_start(struct group *g)
 		g->crcpt[k].addr = a->env.rcpt[g->rcpts[k]].addr;
 	g->msg = (struct client_msg){ a->env.from, g->crcpt, g->nrcpts, a->data,
 		a->len, a->eightbit, a->smtputf8 };
+	if (g->mx.code == 0 && dest_active(a->d, g->key) >= DEST_MAX) {
+		/* Over the per-destination cap: wait for a place. */
+		a->d->waiting = xreallocarray(a->d->waiting, &a->d->capwaiting,
+		    a->d->nwaiting + 1, sizeof(*a->d->waiting));
+		a->d->waiting[a->d->nwaiting++] = g;
+		return;
+	}
 	a->d->active++;
 	if (g->mx.code != 0) {
 		g->res.code = g->mx.code;
@@ -629,6 +671,7 @@ delivery_free(struct delivery *d)
 		attempt_free(a);
 	}
 	free(d->live);
+	free(d->waiting);
 	event_free(d->tick);
 	event_free(d->kick_ev);
 	for (size_t i = 0; i < d->ntls; i++) {
