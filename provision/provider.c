@@ -13,7 +13,7 @@ static const struct provider_ops *const provider_table[] = {
 	[PROVIDER_CLOUDFLARE] = &provider_cloudflare_ops,
 	[PROVIDER_ROUTE53] = NULL,
 	[PROVIDER_AZURE] = NULL,
-	[PROVIDER_DIGITALOCEAN] = NULL,
+	[PROVIDER_DIGITALOCEAN] = &provider_digitalocean_ops,
 	[PROVIDER_GANDI] = NULL,
 };
 
