@@ -14,7 +14,7 @@ static const struct provider_ops *const provider_table[] = {
 	[PROVIDER_ROUTE53] = NULL,
 	[PROVIDER_AZURE] = NULL,
 	[PROVIDER_DIGITALOCEAN] = &provider_digitalocean_ops,
-	[PROVIDER_GANDI] = NULL,
+	[PROVIDER_GANDI] = &provider_gandi_ops,
 };
 
 int

@@ -84,10 +84,12 @@ char *cf_errtext(const char *body, size_t len);
 int do_decode_list(const char *body, size_t len, bool records,
     struct cloud_items *out, struct err *e) WUR;
 char *do_errtext(const char *body, size_t len);
+/* Gandi lists: *n is the number of array elements of this page. */
 int gandi_decode_domains(const char *body, size_t len, struct cloud_items *out,
-    struct err *e) WUR;
-int gandi_decode_rrset(const char *body, size_t len, struct txt_set *out,
-    struct err *e) WUR;
+    size_t *n, struct err *e) WUR;
+/* The TXT values (API strings) among the record sets of a page. */
+int gandi_decode_rrsets(const char *body, size_t len, struct cloud_items *out,
+    size_t *n, struct err *e) WUR;
 char *gandi_errtext(const char *body, size_t len);
 
 #endif

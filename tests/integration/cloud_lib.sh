@@ -58,13 +58,15 @@ cloud_scenario() {
 	    "$( (printf '"%s"\n' "$SPF" MS=ms12345678 verify=one; echo ttl 3600) | sort)"
 	expect_eq "$p: no TXT" "$(drv "$p" list pst1._domainkey.example.com)" "ttl 0"
 
-	before=$(state_rr example.com | grep -F "$ms")
+	# Per-record APIs keep the record itself (its id too); whole-set
+	# APIs write the value back byte for byte (KEEP_IDS=0).
+	before=$(state_rr example.com | grep -F "$ms" | cut -d' ' -f"${KEEP_IDS:-1}"-)
 	drv "$p" replace example.com --current --new '"MS=ms12345678"' \
 	    --new "\"$SPF2\"" --new '"verify=one"'
 	expect_eq "$p: spf replaced" "$(drv "$p" list example.com | sort)" \
 	    "$( (printf '"%s"\n' "$SPF2" MS=ms12345678 verify=one; echo ttl 3600) | sort)"
-	after=$(state_rr example.com | grep -F "$ms")
-	expect_eq "$p: MS= byte-identical (id ttl value)" "$after" "$before"
+	after=$(state_rr example.com | grep -F "$ms" | cut -d' ' -f"${KEEP_IDS:-1}"-)
+	expect_eq "$p: MS= byte-identical" "$after" "$before"
 	expect_match "$p: MS= present" "$before" "MS=ms12345678"
 
 	"$POSTERN" keys generate -c "$T/postern.yaml" >/dev/null
