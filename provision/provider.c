@@ -12,7 +12,7 @@ static const struct provider_ops *const provider_table[] = {
 	[PROVIDER_MANUAL] = &provider_manual_ops,
 	[PROVIDER_CLOUDFLARE] = &provider_cloudflare_ops,
 	[PROVIDER_ROUTE53] = NULL,
-	[PROVIDER_AZURE] = NULL,
+	[PROVIDER_AZURE] = &provider_azure_ops,
 	[PROVIDER_DIGITALOCEAN] = &provider_digitalocean_ops,
 	[PROVIDER_GANDI] = &provider_gandi_ops,
 };

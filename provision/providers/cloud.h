@@ -91,5 +91,16 @@ int gandi_decode_domains(const char *body, size_t len, struct cloud_items *out,
 int gandi_decode_rrsets(const char *body, size_t len, struct cloud_items *out,
     size_t *n, struct err *e) WUR;
 char *gandi_errtext(const char *body, size_t len);
+/* Azure: the zones of a page (next: nextLink). */
+int az_decode_zones(const char *body, size_t len, struct cloud_items *out,
+    struct err *e) WUR;
+/* Azure: a TXT record set and its etag (caller frees). */
+int az_decode_set(const char *body, size_t len, struct txt_set *out,
+    char **etag, struct err *e) WUR;
+/* Azure: a token answer: the access token (caller wipes and frees). */
+int az_decode_token(const char *body, size_t len, char **token,
+    uint64_t *expires_in, struct err *e) WUR;
+/* ARM's and Entra ID's error bodies. */
+char *az_errtext(const char *body, size_t len);
 
 #endif

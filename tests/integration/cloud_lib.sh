@@ -103,14 +103,14 @@ ${zone#* IN TXT }"
 	start=$SECONDS
 	run_drv "$p" list example.com
 	expect_eq "$p: Retry-After past the budget: exit" "$RC" 3
-	expect_match "$p: Retry-After past the budget: message" "$OUT" "giving up after 1 attempts \\(Retry-After 600 s is past the 30 s retry budget\\): GET $FAKE_URL/[^ ]*: HTTP 429: "
+	expect_match "$p: Retry-After past the budget: message" "$OUT" "giving up after 1 attempts \\(Retry-After 600 s is past the 30 s retry budget\\): (GET|POST) $FAKE_URL/[^ ]*: HTTP 429: "
 	expect_match "$p: Retry-After past the budget: no wait" "$((SECONDS - start))" '^[01]$'
 	ctl "fail?status=500&count=1"
 	expect_eq "$p: 500 then success" "$(drv "$p" list example.com | sed -n 1p)" "ttl 3600"
 	ctl "fail?status=503&count=9"
 	run_drv "$p" list example.com
 	expect_eq "$p: 503 every time: exit" "$RC" 3
-	expect_match "$p: 503 every time: message" "$OUT" "after 5 attempts: GET $FAKE_URL/[^ ]*: HTTP 503: "
+	expect_match "$p: 503 every time: message" "$OUT" "after 5 attempts: (GET|POST) $FAKE_URL/[^ ]*: HTTP 503: "
 	ctl "fail?status=503&count=0"
 	ctl "garbage?count=9&kind=html"
 	run_drv "$p" list example.com
