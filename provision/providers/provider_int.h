@@ -20,6 +20,7 @@ extern const struct provider_ops provider_cloudflare_ops;
 extern const struct provider_ops provider_digitalocean_ops;
 extern const struct provider_ops provider_gandi_ops;
 extern const struct provider_ops provider_azure_ops;
+extern const struct provider_ops provider_route53_ops;
 
 /*
  * Ask where qname's zone starts: PROVIDER_OK with *apex set when an SOA

@@ -42,6 +42,20 @@ run_drv() {
 	printf '%s\n' "$OUT" >>"$T/driver.err"
 }
 
+# paused_garbage PROVIDER KIND: list example.com with a garbage answer
+# (kind) injected while the driver pauses after finding the zone, so that
+# it hits the record listing rather than the first call; sets RC and OUT.
+paused_garbage() {
+	RC=0
+	"$PROVIDER_DRIVER" "$T/postern.yaml" "$1" list example.com --pause 2 \
+	    >"$T/out" 2>&1 &
+	sleep 1
+	ctl "garbage?count=1&kind=$2"
+	wait $! || RC=$?
+	OUT=$(cat "$T/out")
+	cat "$T/out" >>"$T/driver.err"
+}
+
 SPF='v=spf1 include:spf.protection.outlook.com -all'
 SPF2='v=spf1 include:spf.protection.outlook.com ip4:50.60.70.80 -all'
 

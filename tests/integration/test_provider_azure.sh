@@ -82,20 +82,10 @@ expect_eq "JSON without its fields" "$RC:$OUT" "1:provider \"az\" (azure): findi
 
 # ARM's own answers broken: injected while the driver pauses, after its
 # token and zone were fetched.
-arm_garbage() { # KIND
-	RC=0
-	"$PROVIDER_DRIVER" "$T/postern.yaml" az list example.com --pause 2 \
-	    >"$T/out" 2>&1 &
-	sleep 1
-	ctl "garbage?count=1&kind=$1"
-	wait $! || RC=$?
-	OUT=$(cat "$T/out")
-	cat "$T/out" >>"$T/driver.err"
-}
 SET=$ZONES/example.com/TXT/%40?api-version=2018-05-01
-arm_garbage truncated
+paused_garbage az truncated
 expect_eq "ARM: truncated JSON" "$RC:$OUT" "1:provider \"az\" (azure): zone example.com: reading example.com TXT: GET $SET: malformed JSON from the API: premature end of input near '\"/subscriptions/' (line 1)"
-arm_garbage empty
+paused_garbage az empty
 expect_eq "ARM: JSON without its fields" "$RC:$OUT" "1:provider \"az\" (azure): zone example.com: reading example.com TXT: GET $SET: the record set lacks \"etag\", \"properties.TTL\" or \"properties.TXTRecords\""
 
 check_secrets "$SECRET"
