@@ -222,9 +222,10 @@ zone_json(const struct az *az, const struct fake_zone *z)
 	j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:{},s:{s:i,s:i,s:[s,s],s:s}}",
 	    "id", id, "name", z->name, "type", "Microsoft.Network/dnszones",
 	    "etag", etag, "location", "global", "tags", "properties",
-	    "maxNumberOfRecordSets", 10000, "numberOfRecordSets", (int)z->nrr,
-	    "nameServers", "ns1-01.azure-dns.fake.invalid.",
-	    "ns2-01.azure-dns.fake.invalid.", "zoneType", "Public");
+	    "maxNumberOfRecordSets", 10000, "numberOfRecordSets",
+	    (int)fake_zone_set_count(z), "nameServers",
+	    "ns1-01.azure-dns.fake.invalid.", "ns2-01.azure-dns.fake.invalid.",
+	    "zoneType", "Public");
 	free(id);
 	return j;
 }

@@ -21,7 +21,8 @@
 
 #include "common/util.h"
 
-#define FAKE_BODY_MAX (1024 * 1024)
+#define FAKE_BODY_MAX ((size_t)1024 * 1024)
+#define FAKE_SEED_MAX ((size_t)4 * 1024 * 1024)
 #define FAKE_LOG_MAX 10000
 
 struct fake {
@@ -37,7 +38,10 @@ struct fake {
 	size_t fail_count, fail_status;
 	size_t garbage_count;
 	const char *garbage_kind; /* "html", "truncated" or "empty" */
-	json_t *log;              /* [{method, uri, status}] */
+	/* A concurrent writer: one record added before the next write call. */
+	char *conflict_name, *conflict_type, *conflict_value;
+	unsigned conflict_ttl;
+	json_t *log; /* [{method, uri, status}] */
 };
 
 struct fake_store *
@@ -145,6 +149,22 @@ fake_rr_remove(struct fake_zone *z, struct fake_rr *rr)
 	free(rr->value);
 	memmove(&z->rr[i], &z->rr[i + 1], (z->nrr - i - 1) * sizeof(*rr));
 	z->nrr--;
+}
+
+/* Number of record sets (distinct name and type) in z. */
+size_t
+fake_zone_set_count(const struct fake_zone *z)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < z->nrr; i++) {
+		for (k = 0; k < i; k++)
+			if (strcmp(z->rr[k].name, z->rr[i].name) == 0 &&
+			    strcmp(z->rr[k].type, z->rr[i].type) == 0)
+				break;
+		n += k == i;
+	}
+	return n;
 }
 
 bool
@@ -267,7 +287,7 @@ seed_load(struct fake_store *s, const char *path)
 	char *text, *line, *next;
 	size_t len, lineno = 0;
 
-	if (file_read(path, 4 * 1024 * 1024, &text, &len, &e) == -1)
+	if (file_read(path, FAKE_SEED_MAX, &text, &len, &e) == -1)
 		die(2, "%s", e.msg);
 	for (line = text; line != NULL && *line != '\0'; line = next) {
 		next = strchr(line, '\n');
@@ -371,6 +391,63 @@ fake_base_url(const struct fake_req *r)
 
 /* ---- controls under /_fake/ ---- */
 
+static void
+conflict_clear(struct fake *f)
+{
+	free(f->conflict_name);
+	free(f->conflict_type);
+	free(f->conflict_value);
+	f->conflict_name = f->conflict_type = f->conflict_value = NULL;
+}
+
+/* /_fake/conflict?name=N&type=T&value=V[&ttl=S]; -1 when incomplete. */
+static int
+conflict_arm(struct fake *f, struct fake_req *r)
+{
+	const char *name = fake_query(r, "name"), *type = fake_query(r, "type");
+	const char *value = fake_query(r, "value");
+	size_t ttl;
+
+	if (name == NULL || type == NULL || value == NULL ||
+	    zone_for_name(&f->store, name) == NULL ||
+	    fake_query_num(r, "ttl", 0, 2147483647, 0, &ttl) == -1)
+		return -1;
+	conflict_clear(f);
+	f->conflict_name = fake_name_norm(name);
+	f->conflict_type = xstrdup(type);
+	f->conflict_value = xstrdup(value);
+	f->conflict_ttl = (unsigned)ttl;
+	return 0;
+}
+
+/*
+ * Play the armed concurrent writer: add its record (with the TTL of the
+ * set it joins, unless one was given) just before a DNS API write is
+ * handled.
+ */
+static void
+conflict_play(struct fake *f, const struct fake_req *r)
+{
+	struct fake_zone *z;
+	unsigned ttl;
+	size_t i;
+
+	/* Not on reads, nor on an OAuth token request (Azure's login). */
+	if (f->conflict_name == NULL || strcmp(r->method, "GET") == 0 ||
+	    strcmp(r->method, "HEAD") == 0 ||
+	    (r->nseg > 1 && strcmp(r->seg[1], "oauth2") == 0))
+		return;
+	z = zone_for_name(&f->store, f->conflict_name);
+	ttl = f->conflict_ttl != 0 ? f->conflict_ttl : 300;
+	for (i = 0; f->conflict_ttl == 0 && i < z->nrr; i++)
+		if (strcmp(z->rr[i].name, f->conflict_name) == 0 &&
+		    strcasecmp(z->rr[i].type, f->conflict_type) == 0)
+			ttl = z->rr[i].ttl;
+	(void)fake_rr_add(&f->store, z, f->conflict_name, f->conflict_type, ttl,
+	    f->conflict_value);
+	conflict_clear(f);
+}
+
 static json_t *
 state_json(struct fake *f)
 {
@@ -409,6 +486,12 @@ control(struct fake *f, struct fake_req *r)
 	}
 	if (strcmp(what, "log") == 0) {
 		fake_reply_json(r, 200, json_deep_copy(f->log));
+		return;
+	}
+	if (strcmp(what, "conflict") == 0) {
+		if (conflict_arm(f, r) == -1)
+			goto bad;
+		fake_reply(r, 200, "text/plain", "ok\n", 3);
 		return;
 	}
 	if (fake_query_num(r, "count", 0, 1000000, 1, &count) == -1)
@@ -571,8 +654,10 @@ request_cb(struct evhttp_request *req, void *arg)
 	if (req_init(&r, req) == 0) {
 		if (r.nseg > 0 && strcmp(r.seg[0], "_fake") == 0)
 			control(f, &r);
-		else if (!injected(f, &r))
+		else if (!injected(f, &r)) {
+			conflict_play(f, &r);
 			f->p->handle(f, &r, f->arg);
+		}
 		if (r.status == 0)
 			fake_reply(&r, 500, "text/plain", "no reply\n", 9);
 	}
@@ -647,7 +732,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 static unsigned
 bound_port(struct evhttp_bound_socket *bs)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_in sin = { 0 };
 	socklen_t len = sizeof(sin);
 
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&sin,
@@ -691,7 +776,7 @@ fake_main(const struct fake_provider *p, const struct fake_opt *opts, void *arg,
 	evhttp_set_allowed_methods(f.http,
 	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 	        EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
-	evhttp_set_max_body_size(f.http, FAKE_BODY_MAX);
+	evhttp_set_max_body_size(f.http, (ev_ssize_t)FAKE_BODY_MAX);
 	evhttp_set_gencb(f.http, request_cb, &f);
 	bs = evhttp_bind_socket_with_handle(f.http, "127.0.0.1",
 	    (ev_uint16_t)f.port);
@@ -711,6 +796,7 @@ fake_main(const struct fake_provider *p, const struct fake_opt *opts, void *arg,
 	event_base_free(f.base);
 	json_decref(f.log);
 	store_free(&f.store);
+	conflict_clear(&f);
 	for (; opts != NULL && opts->name != NULL; opts++)
 		if (*opts->dst != NULL) {
 			explicit_bzero(*opts->dst, strlen(*opts->dst));

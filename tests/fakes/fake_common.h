@@ -117,6 +117,8 @@ struct fake_rr *fake_rr_by_id(struct fake_zone *z, unsigned id);
 void fake_rr_remove(struct fake_zone *z, struct fake_rr *rr);
 void fake_rr_set(struct fake_store *s, struct fake_rr *rr, const char *name,
     const char *type, unsigned ttl, const char *value);
+/* Number of record sets (distinct name and type) in z. */
+size_t fake_zone_set_count(const struct fake_zone *z);
 /* Is name inside zone (equal or below)? */
 bool fake_name_in_zone(const char *name, const char *zone);
 /* "@" for the apex, else name relative to z; caller frees. */

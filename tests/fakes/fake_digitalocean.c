@@ -135,6 +135,7 @@ domains_list(struct fake *f, struct fake_req *r)
 	struct list_ctx c = { NULL, NULL, NULL };
 	size_t i, n = 0;
 
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
 	c.zones = xcalloc(s->nzones + 1, sizeof(*c.zones));
 	for (i = 0; i < s->nzones; i++)
 		if (!s->zones[i].hidden)
@@ -150,6 +151,7 @@ records_list(struct fake *f, struct fake_req *r, struct fake_zone *z)
 	struct list_ctx c = { z, NULL, NULL };
 	size_t i, n = 0;
 
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
 	c.rrs = xcalloc(z->nrr + 1, sizeof(*c.rrs));
 	for (i = 0; i < z->nrr; i++)
 		if ((type == NULL || strcasecmp(type, z->rr[i].type) == 0) &&
@@ -283,16 +285,16 @@ handle(struct fake *f, struct fake_req *r, void *arg)
 		return;
 	}
 	z = fake_zone_find(fake_store(f), r->seg[2]);
-	if (z == NULL || z->hidden)
-		not_found(r);
-	else if (n == 3 && get)
+	if (z != NULL && z->hidden)
+		z = NULL; /* DigitalOcean does not tell the two apart */
+	if (z != NULL && n == 3 && get)
 		fake_reply_json(r, 200,
 		    json_pack("{s:o}", "domain", domain_json(z)));
-	else if (n == 4 && get)
+	else if (z != NULL && n == 4 && get)
 		records_list(f, r, z);
-	else if (n == 4 && strcmp(r->method, "POST") == 0)
+	else if (z != NULL && n == 4 && strcmp(r->method, "POST") == 0)
 		record_write(f, r, z, NULL);
-	else if (n == 5)
+	else if (z != NULL && n == 5)
 		record_one(f, r, z, r->seg[4]);
 	else
 		not_found(r);

@@ -112,6 +112,8 @@ sys.exit(1)' "$T/body" 2>/dev/null; then
 	req POST "$URL/_fake/ratelimit?count=x"
 	expect_eq "$name: bad control refused" "$CODE $BODY" \
 	    "400 bad control parameter"
+	req POST "$URL/_fake/conflict?name=www.example.invalid&type=TXT&value=x"
+	expect_eq "$name: conflict outside every zone refused" "$CODE" 400
 	req POST "$URL/_fake/garbage?kind=xml"
 	expect_eq "$name: unknown garbage kind refused" "$CODE" 400
 }
@@ -367,6 +369,15 @@ change # the same batch again: its DELETE no longer matches
 expect_eq "route53: stale DELETE refused" "$CODE $(xml Code)" "400 InvalidChangeBatch"
 expect_eq "route53: stale DELETE message" "$(xml Message)" \
     "Tried to delete resource record set [name='example.com.', type='TXT'] but the values provided do not match the current values"
+# A concurrent writer between the client's read and its batch: the batch's
+# DELETE no longer matches, so nothing is overwritten.
+curl -s -X POST "$URL/_fake/conflict?name=example.com&type=TXT&value=%22concurrent%3D1%22" >/dev/null
+batch DELETE example.com. 300 '"google-site-verification=abc"' '"v=spf1 include:spf.protection.outlook.com -all"' \; \
+    CREATE example.com. 300 '"v=spf1 -all"' '"google-site-verification=abc"'
+change
+expect_eq "route53: concurrent change makes the batch fail" \
+    "$CODE $(xml Code) $(state 'rr("example.com","TXT")')" \
+    "400 InvalidChangeBatch ['\"concurrent=1\"', '\"google-site-verification=abc\"', '\"v=spf1 include:spf.protection.outlook.com -all\"']"
 batch CREATE new.example.com. 300 '"a"' \; DELETE gone.example.com. 300 '"b"'
 change
 expect_eq "route53: failed batch applies nothing" \
@@ -394,6 +405,9 @@ change
 expect_eq "route53: truncated XML refused" "$CODE $(xml Code)" "400 InvalidInput"
 req GET "$R53/hostedzone/Z00000004FAKE/rrset" "${SIG[@]}"
 expect_eq "route53: hidden zone denied" "$CODE $(xml Code)" "403 AccessDenied"
+req GET "$R53/hostedzone/$ZID" "${SIG[@]}"
+expect_eq "route53: GetHostedZone" "$CODE $(xml Name) $(xml ResourceRecordSetCount)" \
+    "200 example.com. 6"
 req GET "$R53/hostedzone/ZNOPE/rrset" "${SIG[@]}"
 expect_eq "route53: unknown zone" "$CODE $(xml Code)" "404 NoSuchHostedZone"
 check_controls route53 "$R53/hostedzonesbyname" "<Code>Throttling</Code>" "${SIG[@]}"
@@ -471,6 +485,13 @@ expect_match "azure: 412 message" "$(js 'd["error"]["message"]')" \
     "^The condition '$ETAG' in the If-Match header was not satisfied. The current was '"
 req PUT "$RG/example.com/TXT/@?$V" "${AUTH[@]}" -H "If-None-Match: *" -d "$body"
 expect_eq "azure: If-None-Match on existing is 412" "$CODE" 412
+req GET "$RG/example.com/TXT/@?$V" "${AUTH[@]}"
+ETAG=$(js 'd["etag"]')
+curl -s -X POST "$URL/_fake/conflict?name=example.com&type=TXT&value=%5B%22concurrent%3D1%22%5D" >/dev/null
+get_token "$AZ_SECRET" # a token request is not the write it waits for
+req PUT "$RG/example.com/TXT/@?$V" "${AUTH[@]}" -H "If-Match: $ETAG" -d "$body"
+expect_eq "azure: concurrent change makes If-Match fail" \
+    "$CODE $(state 'len(rr("example.com","TXT"))')" "412 3"
 req PUT "$RG/example.com/TXT/sel2._domainkey?$V" "${AUTH[@]}" -H "If-None-Match: *" \
     -d '{"properties":{"TTL":3600,"TXTRecords":[{"value":["v=DKIM1; p=CCCC"]}]}}'
 expect_eq "azure: create is 201" "$CODE $(state 'rr("sel2._domainkey.example.com","TXT")')" \
