@@ -29,8 +29,7 @@ provider_new(const struct config *cfg, const struct provider_cfg *pc,
 		ops = provider_table[pc->type];
 	if (ops == NULL) {
 		err_set(e,
-		    "provider \"%s\": type %s is not built yet (use "
-		    "rfc2136, powerdns or manual)",
+		    "provider \"%s\": type %s is not built in this postern",
 		    pc->name, config_provider_type_name(pc->type));
 		return PROVIDER_ERR_PERM;
 	}
