@@ -233,8 +233,11 @@ reply_status(struct http_client *h, const char *method, const char *url,
 	        : "",
 	    text);
 	free(text);
-	return r->status >= 500 || r->status == 429 ? PROVIDER_ERR_TEMP
-	                                            : PROVIDER_ERR_PERM;
+	if (r->status >= 500 || r->status == 429 ||
+	    (h->retryable != NULL &&
+	        h->retryable(r->status, r->body.data, r->body.len)))
+		return PROVIDER_ERR_TEMP;
+	return PROVIDER_ERR_PERM;
 }
 
 static void

@@ -1,6 +1,7 @@
 #ifndef POSTERN_PROVIDER_HTTP_H
 #define POSTERN_PROVIDER_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,9 @@
 /* The provider's own message in an error body; caller frees (NULL: none). */
 typedef char *http_errtext_fn(const char *body, size_t len);
 
+/* Is an error answer with this status worth retrying (besides 429, 5xx)? */
+typedef bool http_retry_fn(long status, const char *body, size_t len);
+
 struct http_client {
 	CURL *curl;
 	struct curl_slist *headers; /* sent with every request */
@@ -32,7 +36,8 @@ struct http_client {
 	char *userpwd;              /* for sigv4: KEY:SECRET */
 	uint64_t timeout;           /* seconds per attempt */
 	http_errtext_fn *errtext;
-	const char *auth_hint; /* appended to 401/403: what to check */
+	http_retry_fn *retryable; /* NULL: 429 and 5xx only */
+	const char *auth_hint;    /* appended to 401/403: what to check */
 	char errbuf[CURL_ERROR_SIZE];
 };
 

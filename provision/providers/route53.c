@@ -56,6 +56,7 @@ r53_init(struct provider *p, struct err *e)
 	r->h.sigv4 = r->sigv4;
 	r->h.userpwd =
 	    xasprintf("%s:%s", pc->access_key_id, pc->secret_access_key);
+	r->h.retryable = r53_retryable;
 	r->h.auth_hint = "(check access_key_id, secret_access_key, region)";
 	if (pc->session_token != NULL && pc->session_token[0] != '\0') {
 		tok = xasprintf("X-Amz-Security-Token: %s", pc->session_token);

@@ -48,6 +48,11 @@ int r53_decode_change(const char *body, size_t len, char **id, char **status,
     struct err *e) WUR;
 /* "Code: Message" of an ErrorResponse; caller frees (NULL: none). */
 char *r53_errtext(const char *body, size_t len);
+/*
+ * Route 53 throttles with HTTP 400 and Throttling or
+ * PriorRequestNotComplete: retried like a 429.
+ */
+bool r53_retryable(long status, const char *body, size_t len);
 /* The code alone ("InvalidChangeBatch"); caller frees (NULL: none). */
 char *r53_errcode(const char *body, size_t len);
 

@@ -346,6 +346,18 @@ r53_errcode(const char *body, size_t len)
 	return xml_get(cs, ce, "Code");
 }
 
+bool
+r53_retryable(long status, const char *body, size_t len)
+{
+	char *code = status == 400 ? r53_errcode(body, len) : NULL;
+	bool again =
+	    code != NULL && (strcmp(code, "Throttling") == 0 ||
+	                        strcmp(code, "PriorRequestNotComplete") == 0);
+
+	free(code);
+	return again;
+}
+
 char *
 r53_errtext(const char *body, size_t len)
 {

@@ -52,5 +52,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(st);
 	}
 	free(r53_errtext(body, size));
+	(void)r53_retryable(400, body, size);
 	return 0;
 }

@@ -359,6 +359,14 @@ test_r53_decode(void **state)
 	                   "</ErrorResponse>"));
 	assert_string_equal(id, "Throttling: Rate exceeded");
 	free(id);
+	assert_true(r53_retryable(400, S("<Error><Code>Throttling</Code>"
+	                                 "</Error>")));
+	assert_true(r53_retryable(400, S("<Error><Code>PriorRequestNotComplete"
+	                                 "</Code></Error>")));
+	assert_false(r53_retryable(400, S("<Error><Code>InvalidChangeBatch"
+	                                  "</Code></Error>")));
+	assert_false(r53_retryable(403, S("<Error><Code>Throttling</Code>"
+	                                  "</Error>")));
 }
 
 static void
