@@ -56,6 +56,18 @@ expect_eq "azure: MS= written back byte for byte" \
 expect_match "azure: DKIM stored as an array of strings" \
     "$(state_rr pst1._domainkey.example.com)" '^[0-9]+ 3600 \["v=DKIM1; k=rsa; p=[^"]{230,}","[^"]+"\]$'
 
+# A writer between our read and our PUT (the fake's conflict control):
+# the etag changed, ARM refuses the If-Match.
+before=$(drv az list example.com)
+ctl "conflict?name=example.com&type=TXT&value=%5B%22concurrent%3D1%22%5D"
+run_drv az replace example.com --current --new '"v=spf1 -all"'
+expect_eq "compare-and-swap: exit" "$RC" 4
+expect_match "compare-and-swap: message" "$OUT" "^provider \"az\" \\(azure\\): zone example.com: replacing example.com TXT: the TXT set changed since it was read; nothing changed \\(plan again\\): PUT $ZONES/example.com/TXT/%40\\?api-version=2018-05-01: HTTP 412: PreconditionFailed: The condition "
+expect_eq "compare-and-swap: nothing half-applied" \
+    "$(drv az list example.com | grep -v concurrent=1)" "$before"
+expect_match "compare-and-swap: the other writer's value kept" \
+    "$(drv az list example.com)" '"concurrent=1"'
+
 # The token lives 3 s: after a pause the provider fetches a new one.
 tokens() { curl -s "$FAKE_URL/_fake/log" | "$PY" -c 'import json,sys
 print(sum(1 for r in json.load(sys.stdin) if r["uri"].endswith("/oauth2/v2.0/token") and r["status"] == 200))'; }

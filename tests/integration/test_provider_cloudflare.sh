@@ -46,6 +46,16 @@ expect_eq "cloudflare: MS= kept as the API had it (unquoted)" \
 expect_match "cloudflare: DKIM stored as quoted strings" \
     "$(state_rr pst1._domainkey.example.com)" '^[0-9]+ 3600 "v=DKIM1; k=rsa; p=[^"]{230,}" "[^"]+"$'
 
+# A writer between our read and our write (the fake's conflict control):
+# one record per value, so our update touches only our own records and the
+# other writer's record stays.
+ctl "conflict?name=example.com&type=TXT&value=concurrent%3D1"
+run_drv cf replace example.com --current --new '"MS=ms12345678"' --new '"v=spf1 -all"' \
+    --new '"verify=one"' --new '"google-site-verification=abc"'
+expect_eq "concurrent writer: our update made" "$RC" 0
+expect_match "concurrent writer: the other record kept" "$(drv cf list example.com)" '"concurrent=1"'
+expect_match "concurrent writer: ours made" "$(drv cf list example.com)" '"v=spf1 -all"'
+
 run_drv cfbad list example.com
 expect_eq "wrong token" "$RC:$OUT" "1:provider \"cfbad\" (cloudflare): finding the zone of example.com: GET $API/zones?status=active&per_page=50&page=1: HTTP 403 (the token was refused: check api_token): 9109: Invalid access token"
 run_drv cf zone mail.hidden.example

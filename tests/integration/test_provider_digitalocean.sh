@@ -46,6 +46,16 @@ expect_eq "digitalocean: MS= kept as the API had it (unquoted)" \
 expect_match "digitalocean: DKIM stored as quoted strings" \
     "$(state_rr pst1._domainkey.example.com)" '^[0-9]+ 3600 "v=DKIM1; k=rsa; p=[^"]{230,}" "[^"]+"$'
 
+# A writer between our read and our write (the fake's conflict control):
+# one record per value, so our update touches only our own records and the
+# other writer's record stays.
+ctl "conflict?name=example.com&type=TXT&value=concurrent%3D1"
+run_drv dgo replace example.com --current --new '"MS=ms12345678"' --new '"v=spf1 -all"' \
+    --new '"verify=one"' --new '"google-site-verification=abc"'
+expect_eq "concurrent writer: our update made" "$RC" 0
+expect_match "concurrent writer: the other record kept" "$(drv dgo list example.com)" '"concurrent=1"'
+expect_match "concurrent writer: ours made" "$(drv dgo list example.com)" '"v=spf1 -all"'
+
 run_drv dobad list example.com
 expect_eq "wrong token" "$RC:$OUT" "1:provider \"dobad\" (digitalocean): finding the zone of example.com: GET $API/domains?per_page=200: HTTP 401 (the token was refused: check token): unauthorized: Unable to authenticate you"
 run_drv dgo zone mail.hidden.example

@@ -47,6 +47,18 @@ expect_eq "gandi: MS= written back byte for byte" \
 expect_match "gandi: DKIM stored as quoted strings" \
     "$(state_rr pst1._domainkey.example.com)" '^[0-9]+ 3600 "v=DKIM1; k=rsa; p=[^"]{230,}" "[^"]+"$'
 
+# A writer between our read and our PUT (the fake's conflict control).
+# LiveDNS has no conditional write: the whole-set PUT replaces the other
+# writer's value, and the read after the write cannot see it (it only
+# catches a writer after the PUT). This pins down that known limit of
+# Gandi (a window of one round trip): the other value is lost.
+ctl "conflict?name=example.com&type=TXT&value=%22concurrent%3D1%22"
+run_drv gd replace example.com --current --new '"MS=ms12345678"' --new '"v=spf1 -all"' \
+    --new '"verify=one"' --new '"google-site-verification=abc"'
+expect_eq "concurrent writer before the PUT: our set written" "$RC:$OUT" "0:"
+expect_eq "concurrent writer before the PUT: its value lost (LiveDNS limit)" \
+    "$(drv gd list example.com | grep -c concurrent=1)" 0
+
 run_drv gdbad list example.com
 expect_eq "wrong token" "$RC:$OUT" "1:provider \"gdbad\" (gandi): finding the zone of example.com: GET $API/domains?per_page=100&page=1: HTTP 401 (the token was refused: check token): The server could not verify that you are authorized to access the URL requested."
 run_drv gd zone mail.hidden.example

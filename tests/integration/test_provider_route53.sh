@@ -66,6 +66,18 @@ expect_match "route53: GetChange polled until INSYNC" \
 expect_eq "AWS_* variables" "$(drv awsenv list sub.example.com)" 'ttl 300
 "v=spf1 -all"'
 
+# A writer between our read and our batch (the fake's conflict control):
+# the DELETE of the exact set read no longer matches, the whole batch fails.
+before=$(drv aws list example.com)
+ctl "conflict?name=example.com&type=TXT&value=%22concurrent%3D1%22"
+run_drv aws replace example.com --current --new '"v=spf1 -all"'
+expect_eq "compare-and-swap: exit" "$RC" 4
+expect_match "compare-and-swap: message" "$OUT" "^provider \"aws\" \\(route53\\): zone example.com: replacing example.com TXT: the TXT set changed since it was read; nothing changed \\(plan again\\): POST $API/hostedzone/[A-Z0-9]+/rrset: HTTP 400: InvalidChangeBatch: "
+expect_eq "compare-and-swap: nothing half-applied" \
+    "$(drv aws list example.com | grep -v concurrent=1)" "$before"
+expect_match "compare-and-swap: the other writer's value kept" \
+    "$(drv aws list example.com)" '"concurrent=1"'
+
 Q='maxitems=100'
 run_drv awsbad zone example.com
 expect_eq "wrong secret" "$RC:$OUT" "1:provider \"awsbad\" (route53): finding the zone of example.com: GET $API/hostedzonesbyname?$Q: HTTP 403 (check access_key_id, secret_access_key, region): SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
