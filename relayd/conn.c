@@ -72,14 +72,16 @@ struct conn {
 	bool bdat_last;
 	const char *bdat_refusal;
 	char qid[QUEUE_ID_LEN + 1];
-	struct event *timer;   /* auth failure delay */
-	struct event *free_ev; /* deferred free */
+	struct event *timer;       /* auth failure delay */
+	struct event *close_timer; /* waits for TLS output to drain */
+	struct event *free_ev;     /* deferred free */
 };
 
 static void conn_read_cb(struct bufferevent *bev, void *arg);
 static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 static void conn_close(struct conn *c, const char *reply);
+static void conn_close_check_cb(evutil_socket_t fd, short what, void *arg);
 
 static const struct config *
 cfg_of(const struct conn *c)
@@ -151,8 +153,8 @@ conn_unlink_free(struct conn *c)
 	conn_reset(c);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
-	if (c->timer != NULL)
-		event_free(c->timer);
+	event_free(c->timer);
+	event_free(c->close_timer);
 	event_free(c->free_ev);
 	snapshot_unref(c->snap);
 	OPENSSL_cleanse(c->line, sizeof(c->line));
@@ -190,8 +192,7 @@ conn_close(struct conn *c, const char *reply)
 		    reply);
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_enable(c->bev, EV_WRITE);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		conn_free_later(c);
+	conn_close_check_cb(-1, 0, c);
 }
 
 /* Octets still waiting to go out, below the TLS filter too. */
@@ -459,7 +460,6 @@ conn_auth_finish(struct conn *c, const char *user, char *pass)
 	auth_fails_note(c->srv->fails, &c->ip, (int64_t)time(NULL));
 	bufferevent_disable(c->bev, EV_READ);
 	conn_set_state(c, CONN_WAIT);
-	evtimer_assign(c->timer, c->srv->base, conn_auth_fail_cb, c);
 	evtimer_add(c->timer, &tv);
 }
 
@@ -854,8 +854,7 @@ conn_close_check_cb(evutil_socket_t fd, short what, void *arg)
 		conn_free_later(c);
 		return;
 	}
-	evtimer_assign(c->timer, c->srv->base, conn_close_check_cb, c);
-	evtimer_add(c->timer, &tv);
+	evtimer_add(c->close_timer, &tv);
 }
 
 /* Output drained: free a closing connection, or read on. */
@@ -985,7 +984,8 @@ conn_new(struct server *srv, struct listener *l, int fd,
 	if (ip_from_sockaddr(sa, &c->ip) == -1)
 		memset(&c->ip, 0, sizeof(c->ip));
 	ip_format(&c->ip, c->ipstr, sizeof(c->ipstr));
-	c->timer = evtimer_new(srv->base, conn_close_check_cb, c);
+	c->timer = evtimer_new(srv->base, conn_auth_fail_cb, c);
+	c->close_timer = evtimer_new(srv->base, conn_close_check_cb, c);
 	c->free_ev = event_new(srv->base, -1, 0, conn_free_cb, c);
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	srv->nconns++;
