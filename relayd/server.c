@@ -283,7 +283,14 @@ server_run(struct server *srv)
 void
 server_cleanup(struct server *srv)
 {
+	uint64_t batches, messages;
+
 	conn_free_all(srv);
+	if (srv->queue != NULL) {
+		queue_stats(srv->queue, &batches, &messages);
+		log_info("event=queue_stats batches=%llu messages=%llu",
+		    (unsigned long long)batches, (unsigned long long)messages);
+	}
 	queue_free(srv->queue);
 	control_free(srv->control);
 	for (size_t i = 0; i < srv->nlisteners; i++)
