@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Raw SMTP clients for the posternd integration tests.
 
-chat PORT [--tls] [--src IP] [--idle S]: read the greeting, send standard
-    input as it is (after %-free escapes done by the shell), print every
-    reply until the server closes or stays silent for S seconds.
+chat PORT [--tls] [--src IP] [--idle S] [--stream]: read the greeting, send
+    standard input as it is (all at once, or as it comes with --stream),
+    print every reply until the server closes or stays silent for S s.
 load N PORT: N connections at once, each sends one message; prints the
     number of 250 replies to the end of DATA.
 burst N PORT FILE: N messages over 8 parallel connections; every queue id
@@ -38,18 +38,33 @@ def read_reply(f):
             return lines
 
 
+def stream(s):
+    """Send standard input as it comes (for slow clients)."""
+    import os
+    try:
+        while True:
+            b = os.read(0, 4096)
+            if not b:
+                return
+            s.sendall(b)
+    except OSError:
+        return
+
+
 def chat(args):
     port = int(args[0])
     tls = "--tls" in args
     src = args[args.index("--src") + 1] if "--src" in args else None
     idle = float(args[args.index("--idle") + 1]) if "--idle" in args else 2
     s = connect(port, tls, src)
-    data = sys.stdin.buffer.read()
     s.settimeout(idle)
     out = b""
     try:
         out += s.recv(65536)
-        s.sendall(data)
+        if "--stream" in args:
+            threading.Thread(target=stream, args=(s,), daemon=True).start()
+        else:
+            s.sendall(sys.stdin.buffer.read())
         while True:
             chunk = s.recv(65536)
             if not chunk:
