@@ -148,8 +148,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	log_info("event=stop signal=%s connections=%zu",
 	    sig == SIGTERM ? "TERM" : "INT", srv->nconns);
 	srv->draining = true;
-	for (size_t i = 0; i < srv->nlisteners; i++)
-		evconnlistener_disable(srv->listeners[i].l);
+	for (size_t i = 0; i < srv->nlisteners; i++) {
+		evconnlistener_free(srv->listeners[i].l); /* refuse at once */
+		srv->listeners[i].l = NULL;
+	}
 	conn_drain_all(srv);
 	evtimer_add(srv->drain_timer, &tv);
 	if (srv->nconns == 0)
@@ -294,7 +296,8 @@ server_cleanup(struct server *srv)
 	queue_free(srv->queue);
 	control_free(srv->control);
 	for (size_t i = 0; i < srv->nlisteners; i++)
-		evconnlistener_free(srv->listeners[i].l);
+		if (srv->listeners[i].l != NULL)
+			evconnlistener_free(srv->listeners[i].l);
 	free(srv->listeners);
 	if (srv->sig_hup != NULL) {
 		event_free(srv->sig_hup);
