@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/plan.h"
 #include "common/util.h"
 
 /* postern: the operator's tool. Dispatches to one command per DESIGN.md. */
@@ -19,15 +20,16 @@ static const struct command commands[] = {
 	    "FILE] [--force]",
 	    NULL },
 	{ "config", cmd_config, "config check [-c FILE]", NULL },
-	{ "keys", NULL,
+	{ "keys", cmd_keys,
 	    "keys generate|list [-c FILE] | keys record --domain D --selector "
-	    "S [--zone] | keys rotate --domain D",
+	    "S [--zone] | keys rotate --domain D (rotate: not built yet)",
 	    "#4" },
-	{ "plan", NULL, "plan [-c FILE]", "#4" },
-	{ "apply", NULL, "apply [-c FILE] [--yes] [--dry-run] [--no-wait]",
-	    "#4" },
+	{ "plan", cmd_plan, "plan [-c FILE] [--domain D]", NULL },
+	{ "apply", cmd_apply,
+	    "apply [-c FILE] [--domain D] [--yes] [--dry-run] [--no-wait]",
+	    NULL },
 	{ "migrate", NULL, "migrate [-c FILE] [--yes]", "#7" },
-	{ "check", NULL,
+	{ "check", cmd_check,
 	    "check [-c FILE] [--domain D] [--json] | check spf --ip IP "
 	    "--sender ADDR [--helo NAME] | check dkim|dmarc --domain D "
 	    "[--selector S] | check ptr --ip IP [--helo NAME]",

@@ -46,5 +46,35 @@ const unsigned char *keys_signing_key(const struct dkim_key *k, size_t *len);
 char *keys_public_b64(const struct dkim_key *k);
 /* The TXT value "v=DKIM1; k=rsa; p=..."; caller frees. */
 char *keys_txt_record(const struct dkim_key *k);
+/*
+ * The base64 public key of the stored key for domain/selector, or NULL and
+ * e; caller frees. arg is the state_dir: this is the shape of dnscheck's
+ * report_local_key_fn.
+ */
+char *keys_local_public_b64(void *state_dir, const char *domain,
+    const char *selector, struct err *e);
+
+/* A TXT character-string holds at most 255 octets (RFC 1035 3.3). */
+#define KEYS_TXT_STRING_MAX 255
+
+/*
+ * Split a TXT value of len bytes into character-strings of at most 255
+ * bytes, in order. Returns the count (0 for an empty value: one empty string
+ * is still one string, so callers publishing "" send one); *out is an array
+ * of NUL-terminated copies, freed with keys_txt_strings_free().
+ */
+size_t keys_txt_split(const char *value, size_t len, char ***out);
+void keys_txt_strings_free(char **v, size_t n);
+/*
+ * The zone-file form of a TXT value: "..." "..." with strings of at most 255
+ * octets, '"' and '\' escaped, other bytes outside 0x20-0x7e as \DDD.
+ * Caller frees.
+ */
+char *keys_txt_zone_format(const char *value, size_t len);
+/*
+ * The DKIM record's owner name for a selector: "SELECTOR._domainkey.DOMAIN"
+ * (no trailing dot). Caller frees.
+ */
+char *keys_record_name(const char *domain, const char *selector);
 
 #endif

@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "relayd/auth.h"
 #include "relayd/conn.h"
+#include "relayd/gate.h"
 #include "relayd/data.h"
 #include "relayd/dkim_sign.h"
 #include "relayd/msg.h"
@@ -273,8 +274,8 @@ sender_allowed(const struct user_cfg *u, const char *addr)
 static void
 do_mail(struct conn *c, const struct smtp_cmd *cmd)
 {
-	const char *why;
-	char esc[300];
+	const char *why, *dom;
+	char esc[300], gate_why[400];
 
 	if (smtp_path_parse(cmd->arg, cmd->arg_len, true, &c->from, &why) ==
 	    -1) {
@@ -296,6 +297,17 @@ do_mail(struct conn *c, const struct smtp_cmd *cmd)
 		        strlen(c->from.addr)));
 		conn_reply(c, "553 5.7.1 Sender address not allowed for this "
 		              "user");
+		return;
+	}
+	if (!c->from.null && (dom = strrchr(c->from.addr, '@')) != NULL &&
+	    !gate_accepts(c->srv->gate, dom + 1, gate_why, sizeof(gate_why))) {
+		log_info("event=gate conn=%llu client=%s from=<%s> "
+		         "decision=defer reason=\"%s\"",
+		    (unsigned long long)c->id, c->ipstr,
+		    log_escape(esc, sizeof(esc), c->from.addr,
+		        strlen(c->from.addr)),
+		    gate_why);
+		conn_reply(c, gate_why);
 		return;
 	}
 	c->s.in_mail = true;

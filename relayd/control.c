@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "relayd/control.h"
+#include "relayd/delivery.h"
 #include "relayd/queue.h"
 #include "relayd/server.h"
 
@@ -240,6 +241,9 @@ control_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	answer = control_handle(ctl->srv->queue_path, line, len);
+	/* The queue may have changed on disk: let the delivery engine look. */
+	if (strncmp(line, "list", 4) != 0 && strncmp(line, "show", 4) != 0)
+		delivery_kick(ctl->srv->delivery);
 	free(line);
 	bufferevent_disable(bev, EV_READ);
 	bufferevent_setcb(bev, NULL, control_write_cb, control_event_cb, ctl);

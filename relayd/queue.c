@@ -95,6 +95,8 @@ queue_env_format(const struct queue_env *env, size_t *len)
 	    env->id, env->created, state_names[env->state], env->size,
 	    env->from[0] != '\0' ? env->from : "<>", env->client,
 	    env->user != NULL ? env->user : "-");
+	if (rc == 0 && env->warned != 0)
+		rc = buf_printf(&b, "warned %" PRId64 "\n", env->warned);
 	for (size_t i = 0; rc == 0 && i < env->nrcpt; i++) {
 		const struct queue_rcpt *r = &env->rcpt[i];
 		char *reply =
@@ -193,6 +195,12 @@ parse_line(const char *key, char *v, struct queue_env *env)
 	}
 	if (strcmp(key, "user") == 0 && env->user == NULL) {
 		env->user = strcmp(v, "-") == 0 ? NULL : xstrdup(v);
+		return 0;
+	}
+	if (strcmp(key, "warned") == 0) {
+		if (parse_u64(v, 1, INT64_MAX, &n) == -1)
+			return -1;
+		env->warned = (int64_t)n;
 		return 0;
 	}
 	if (strcmp(key, "rcpt") == 0)

@@ -33,6 +33,7 @@
  *   from ADDRESS                 ("<>" for the null sender)
  *   client IP                    (submitting client)
  *   user NAME                    ("-" when not authenticated)
+ *   warned UNIX_SECONDS          (optional: when the delay warning went)
  *   rcpt STATE ATTEMPTS NEXT_ATTEMPT ADDRESS [LAST_REPLY]
  *                                (one per recipient; STATE pending|done|
  *                                failed; NEXT_ATTEMPT unix seconds, 0 =
@@ -78,7 +79,8 @@ struct queue_env {
 	uint64_t size;
 	char *from; /* "" for <> */
 	char *client;
-	char *user; /* NULL when not authenticated */
+	char *user;     /* NULL when not authenticated */
+	int64_t warned; /* when the delay DSN was sent; 0: not yet */
 	struct queue_rcpt *rcpt;
 	size_t nrcpt;
 };

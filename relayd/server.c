@@ -16,6 +16,8 @@
 #include "relayd/daemon.h"
 #include "relayd/dkim_sign.h"
 #include "relayd/queue.h"
+#include "relayd/delivery.h"
+#include "relayd/gate.h"
 #include "relayd/server.h"
 #include "relayd/tls.h"
 
@@ -123,8 +125,15 @@ static void
 queue_done(uint64_t token, const char *id, bool ok, void *arg)
 {
 	struct server *srv = arg;
-	struct conn *c = conn_find(srv, token);
+	struct conn *c;
 
+	if (token & DELIVERY_TOKEN_BIT) {
+		delivery_queued(srv->delivery, id, ok);
+		return;
+	}
+	if (ok)
+		delivery_notify(srv->delivery, id);
+	c = conn_find(srv, token);
 	if (c != NULL)
 		conn_queued(c, id, ok);
 	else if (ok)
@@ -207,6 +216,8 @@ server_reload(struct server *srv)
 	snapshot_unref(srv->snap);
 	srv->snap = snap;
 	log_info("event=reload result=ok config=%s", srv->config_path);
+	if (srv->gate != NULL)
+		gate_run_now(srv->gate);
 }
 
 int
@@ -255,6 +266,11 @@ server_start(struct server *srv, struct err *e)
 	srv->queue = queue_new(srv->base, srv->queue_path, queue_done, srv, e);
 	if (srv->queue == NULL)
 		return -1;
+	srv->delivery = delivery_new(srv, e);
+	if (srv->delivery == NULL)
+		return -1;
+	srv->gate = gate_new(srv);
+	delivery_set_gate(srv->delivery, gate_ready, srv->gate);
 	srv->sig_hup = evsignal_new(srv->base, SIGHUP, signal_cb, srv);
 	srv->sig_term = evsignal_new(srv->base, SIGTERM, signal_cb, srv);
 	srv->sig_int = evsignal_new(srv->base, SIGINT, signal_cb, srv);
@@ -288,6 +304,8 @@ server_cleanup(struct server *srv)
 	uint64_t batches, messages;
 
 	conn_free_all(srv);
+	gate_free(srv->gate);
+	delivery_free(srv->delivery);
 	if (srv->queue != NULL) {
 		queue_stats(srv->queue, &batches, &messages);
 		log_info("event=queue_stats batches=%llu messages=%llu",

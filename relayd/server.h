@@ -56,6 +56,8 @@ struct server {
 	struct auth_fails *fails;
 	struct queue *queue;
 	char *queue_path;
+	struct delivery *delivery;
+	struct gate *gate;
 	struct control *control;
 	bool draining;
 	struct event *sig_hup, *sig_term, *sig_int, *drain_timer;

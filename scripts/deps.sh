@@ -7,7 +7,7 @@ PKGS="cmake make gcc clang libclang-rt-14-dev clang-format pkg-config git
  libyaml-dev libevent-dev libopendkim-dev opendkim-tools libpsl-dev
  libcmocka-dev libcrypt-dev
  knot knot-dnsutils pdns-server pdns-backend-sqlite3 sqlite3
- swaks python3 python3-dkim python3-nacl procps iproute2 util-linux"
+ swaks python3 python3-dkim python3-nacl procps iproute2 util-linux curl"
 
 missing=""
 for p in $PKGS; do

@@ -147,3 +147,85 @@ CONF
 	cat "$T/knot/log" >&2
 	return 1
 }
+
+# make_cert NAME: a test CA ($T/ca.pem) and a certificate for NAME signed by
+# it ($T/NAME.pem, $T/NAME.key).
+make_cert() {
+	local name=$1
+	if [ ! -f "$T/ca.pem" ]; then
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+		    -subj "/CN=Postern Test CA" -keyout "$T/ca.key" \
+		    -out "$T/ca.pem" 2>/dev/null
+	fi
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" \
+	    -keyout "$T/$name.key" -out "$T/$name.csr" 2>/dev/null
+	printf 'subjectAltName=DNS:%s\n' "$name" >"$T/$name.ext"
+	openssl x509 -req -in "$T/$name.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
+	    -CAcreateserial -days 2 -extfile "$T/$name.ext" \
+	    -out "$T/$name.pem" 2>/dev/null
+}
+
+# start_sink NAME [smtp_sink.py options]: an SMTP sink storing mail in
+# $T/NAME/; sets SINK_PORT.
+start_sink() {
+	local name=$1
+	shift
+	python3 "$SOURCE_DIR/tests/integration/smtp_sink.py" \
+	    --dir "$T/$name" "$@" >"$T/$name.port" 2>"$T/$name.log" &
+	PIDS+=($!)
+	for _ in $(seq 1 100); do
+		SINK_PORT=$(sed -n 's/^PORT=//p' "$T/$name.port")
+		[ -n "$SINK_PORT" ] && return 0
+		sleep 0.05
+	done
+	echo "sink $name did not start" >&2
+	cat "$T/$name.log" >&2
+	return 1
+}
+
+# start_pdns ZONE_DIR: PowerDNS Authoritative (gsqlite3 backend, a fresh
+# database in $T) serving every ZONE_DIR/NAME.zone, with the HTTP API on.
+# Sets PDNS_PORT (DNS), PDNS_API_PORT, PDNS_API_KEY and PDNS_URL.
+start_pdns() {
+	local zdir=$1 z name
+	PDNS_PORT=$(free_port)
+	PDNS_API_PORT=$(free_port)
+	PDNS_API_KEY=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
+	PDNS_URL=http://127.0.0.1:$PDNS_API_PORT
+	mkdir -p "$T/pdns"
+	/usr/bin/python3 - "$T/pdns/pdns.sqlite3" \
+	    /usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript(open(sys.argv[2]).read())
+db.commit()
+PY
+	cat >"$T/pdns/pdns.conf" <<CONF
+launch=gsqlite3
+gsqlite3-database=$T/pdns/pdns.sqlite3
+local-address=127.0.0.1
+local-port=$PDNS_PORT
+api=yes
+api-key=$PDNS_API_KEY
+webserver=yes
+webserver-address=127.0.0.1
+webserver-port=$PDNS_API_PORT
+webserver-allow-from=127.0.0.0/8
+socket-dir=$T/pdns
+guardian=no
+daemon=no
+disable-syslog=yes
+loglevel=3
+CONF
+	for z in "$zdir"/*.zone; do
+		name=$(basename "$z" .zone)
+		pdnsutil --config-dir="$T/pdns" load-zone "$name" "$z" \
+		    >>"$T/pdns/log" 2>&1
+	done
+	pdns_server --config-dir="$T/pdns" >>"$T/pdns/log" 2>&1 &
+	PIDS+=($!)
+	if ! wait_port "$PDNS_API_PORT" || ! wait_port "$PDNS_PORT"; then
+		cat "$T/pdns/log" >&2
+		return 1
+	fi
+}

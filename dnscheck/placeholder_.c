@@ -1,2 +1,0 @@
-/* Placeholder so the dnscheck library has a translation unit. */
-int dnscheck_placeholder_;
