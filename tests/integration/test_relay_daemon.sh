@@ -106,7 +106,7 @@ expect_eq "control socket removed" "$(ls "$T/control.sock" 2>&1 | grep -c 'No su
 
 # Without --foreground: detaches, writes the pid file next to the socket.
 "$POSTERND" -c "$C"
-wait_port "$P_PLAIN"
+for _ in $(seq 1 50); do [ -s "$T/posternd.pid" ] && break; sleep 0.1; done
 pid=$(cat "$T/posternd.pid")
 kill -0 "$pid" && pass "daemonised, pid file $pid"
 kill -TERM "$pid"
