@@ -16,7 +16,7 @@ import threading
 import time
 
 
-def connect(port, tls=False, src=None, timeout=20):
+def connect(port, tls=False, src=None, timeout=45):
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout,
                                  source_address=(src, 0) if src else None)
     if tls:

@@ -40,7 +40,8 @@ relay:
   allow_networks: [$allow]
   max_message_size: 64K
   limits: { connections: 300, connections_per_ip: 250, recipients: 50,
-            errors: 20, command_timeout: 4s, data_timeout: 6s $limits }
+            errors: 20, command_timeout: ${CMD_TIMEOUT:-4s},
+            data_timeout: ${DATA_TIMEOUT:-6s} $limits }
   queue: { path: $T/queue }
   control: $T/control.sock
   run_as: ""

@@ -6,15 +6,21 @@
 source "$SOURCE_DIR/tests/integration/lib.sh"
 source "$SOURCE_DIR/tests/integration/relay_lib.sh"
 
-relay_config "$T/postern.yaml"
+# The load runs with long timeouts (a busy test machine must not turn it
+# into a timeout test), the rest with command_timeout 4s.
+CMD_TIMEOUT=60s DATA_TIMEOUT=60s relay_config "$T/postern.yaml"
 start_relay "$T/postern.yaml"
 
 ok=$($RC load 200 "$P_PLAIN" 2>"$T/load.err")
 expect_eq "200 simultaneous connections all queued" "$ok" "200"
-echo "200 connections in $(head -1 "$T/load.err") s"
+echo "200 connections in $(head -1 "$T/load.err") s"; sed 1d "$T/load.err"
 expect_eq "200 messages in the queue" "$(queue_count)" "200"
 ls "$T"/queue/*.msg >"$T/first200"
 sums=$(xargs cat <"$T/first200" | md5sum)
+kill -TERM "$RELAY_PID"
+wait "$RELAY_PID" || true
+relay_config "$T/postern.yaml"
+start_relay "$T/postern.yaml"
 
 # A slow client (one byte every 0.15 s) and a TLS handshake that never
 # finishes do not hold up another client.
@@ -43,12 +49,12 @@ start=$(date +%s%N)
 out=$(swaks --server "127.0.0.1:$P_PLAIN" --from app@example.com --to b@dest.example 2>&1 || true)
 took=$((($(date +%s%N) - start) / 1000000))
 expect_match "another client is served meanwhile" "$out" '250 2.0.0 OK queued'
-[ "$took" -lt 3000 ] && pass "served in $took ms" || fail "served in $took ms"
+[ "$took" -lt 5000 ] && pass "served in $took ms" || fail "served in $took ms"
 wait "$slow" || true
 expect_match "the slow client got its replies" "$(cat "$T/slow.out")" '250 2.1.0 OK'
 wait "$tlsstall" || true
 t=$(cat "$T/tls.out")
-expect_match "stalled TLS handshake dropped after command_timeout (${t}s)" "$t" '^[4-9]\.[0-9]$'
+expect_match "stalled TLS handshake dropped after command_timeout (${t}s)" "$t" '^([4-9]|1[0-4])\.[0-9]$'
 
 # Half a command, then silence: 421 at command_timeout (4 s).
 start=$(date +%s)

@@ -31,7 +31,10 @@ if ! getent passwd postern >/dev/null; then
 	grep -v 'run_as:' "$C" >"$T/default-user.yaml"
 	"$POSTERND" -c "$T/default-user.yaml" --foreground >"$T/default.log" 2>&1 &
 	pid=$!
-	wait_port "$P_PLAIN"
+	for _ in $(seq 1 100); do
+		grep -q 'event=ready' "$T/default.log" && break
+		sleep 0.1
+	done
 	kill -TERM "$pid"
 	wait "$pid" || true
 	expect_match "default run_as missing: warning" "$(cat "$T/default.log")" 'level=warn event=run_as user=postern result=skipped reason="no such user"'

@@ -26,7 +26,7 @@ start_relay "$T/postern.yaml"
 : >"$T/acked"
 $RC burst 2000 "$P_PLAIN" "$T/acked" &
 burst=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
 	[ "$(wc -l <"$T/acked")" -ge 40 ] && break
 	sleep 0.05
 done
