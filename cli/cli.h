@@ -44,7 +44,13 @@ struct config *cli_load_config(struct cli *cli);
 int cli_usage_error(struct cli *cli, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Make every DKIM key the config names that does not exist yet, printing
+ * each; an exit code (keys generate, migrate). */
+int keys_generate_missing(const struct config *cfg);
+
 int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_migrate(struct cli *cli, int argc, char **argv);
+int cmd_watch(struct cli *cli, int argc, char **argv);
 int cmd_config(struct cli *cli, int argc, char **argv);
 int cmd_passwd(struct cli *cli, int argc, char **argv);
 int cmd_keys(struct cli *cli, int argc, char **argv);

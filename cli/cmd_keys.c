@@ -115,9 +115,8 @@ keys_generate_one(const struct config *cfg, const char *domain,
 	return 0;
 }
 
-/* keys generate: every missing key named in the config. */
-static int
-keys_cmd_generate(const struct config *cfg)
+int
+keys_generate_missing(const struct config *cfg)
 {
 	int rc = EXIT_OK;
 
@@ -240,7 +239,7 @@ cmd_keys(struct cli *cli, int argc, char **argv)
 	if ((cfg = cli_load_config(cli)) == NULL)
 		return EXIT_USAGE;
 	if (strcmp(sub, "generate") == 0)
-		rc = keys_cmd_generate(cfg);
+		rc = keys_generate_missing(cfg);
 	else if (strcmp(sub, "list") == 0)
 		rc = keys_cmd_list(cfg);
 	else

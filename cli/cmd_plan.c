@@ -189,14 +189,13 @@ outcome_exit(enum apply_outcome a)
 	                         : EXIT_TEMP;
 }
 
-/* Apply, wait, verify: the steps shared by apply and migrate. */
+/* Confirm, apply, wait: the steps shared by apply and migrate. */
 int
 plan_apply(struct cli *cli, struct plan_session *s, const struct plan_flags *f)
 {
 	struct apply_opts ao = { s->cfg, s->r, stderr, isatty(STDERR_FILENO),
 		0 };
 	enum apply_outcome a, w;
-	int rc, v;
 
 	(void)cli;
 	if (plan_has_changes(&s->plan) && !f->yes && isatty(STDIN_FILENO) &&
@@ -208,13 +207,7 @@ plan_apply(struct cli *cli, struct plan_session *s, const struct plan_flags *f)
 	if (f->no_wait)
 		return outcome_exit(a);
 	w = apply_wait(&s->plan, &ao);
-	if (w > a)
-		a = w;
-	rc = outcome_exit(a);
-	if (a == APPLY_TEMP)
-		return rc;
-	v = plan_verify(s, stdout);
-	return v > rc ? v : rc;
+	return outcome_exit(w > a ? w : a);
 }
 
 int
@@ -242,6 +235,11 @@ cmd_apply(struct cli *cli, int argc, char **argv)
 		if (!plan_has_changes(&s.plan))
 			printf("nothing to change\n");
 		rc = plan_apply(cli, &s, &f);
+		if (!f.no_wait && rc != EXIT_TEMP) {
+			int v = plan_verify(&s, stdout);
+
+			rc = v > rc ? v : rc;
+		}
 	}
 	plan_session_close(&s);
 	return rc;

@@ -28,13 +28,14 @@ static const struct command commands[] = {
 	{ "apply", cmd_apply,
 	    "apply [-c FILE] [--domain D] [--yes] [--dry-run] [--no-wait]",
 	    NULL },
-	{ "migrate", NULL, "migrate [-c FILE] [--yes]", "#7" },
+	{ "migrate", cmd_migrate, "migrate [-c FILE] [--yes]", NULL },
 	{ "check", cmd_check,
 	    "check [-c FILE] [--domain D] [--json] | check spf --ip IP "
 	    "--sender ADDR [--helo NAME] | check dkim|dmarc --domain D "
 	    "[--selector S] | check ptr --ip IP [--helo NAME]",
 	    "#3" },
-	{ "watch", NULL, "watch [-c FILE] [--interval 1h]", "#7" },
+	{ "watch", cmd_watch, "watch [-c FILE] [--interval 1h] [--once]",
+	    NULL },
 	{ "queue", cmd_queue,
 	    "queue list|show ID|flush|delete ID|hold ID|release ID [--json]",
 	    NULL },

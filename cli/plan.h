@@ -28,7 +28,7 @@ int plan_session_open(struct cli *cli, struct plan_session *s,
 void plan_session_close(struct plan_session *s);
 /* plan's exit code: 0 nothing to change, 1 changes or refusals, 3 temp. */
 int plan_exit_code(const struct plan *p);
-/* Confirm, apply, wait for propagation and verify; an exit code. */
+/* Confirm, apply and (unless no_wait) wait for propagation; an exit code. */
 int plan_apply(struct cli *cli, struct plan_session *s,
     const struct plan_flags *f);
 /* The checker over the planned domains, printed to out; an exit code. */

@@ -331,6 +331,7 @@ on_starttls(struct client *c)
 {
 	struct bufferevent *filter;
 	struct ipaddr ip;
+	evutil_socket_t fd;
 	SSL *ssl;
 
 	if (c->reply.code != 220) {
@@ -354,7 +355,10 @@ on_starttls(struct client *c)
 		SSL_set1_host(ssl, c->peer);
 	}
 	SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
-	filter = bufferevent_openssl_filter_new(c->p.base, c->bev, ssl,
+	/* Socket mode on the same descriptor: libevent 2.1's TLS filter can
+	 * leave pipelined commands unsent. */
+	fd = bufferevent_getfd(c->bev);
+	filter = bufferevent_openssl_socket_new(c->p.base, fd, ssl,
 	    BUFFEREVENT_SSL_CONNECTING,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (filter == NULL) {
@@ -362,6 +366,9 @@ on_starttls(struct client *c)
 		fail(c, 451, "4.3.0 cannot start TLS");
 		return;
 	}
+	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+	bufferevent_setfd(c->bev, -1);
+	bufferevent_free(c->bev);
 	c->bev = filter;
 	bufferevent_setcb(c->bev, client_read_cb, NULL, client_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);

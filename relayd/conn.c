@@ -16,6 +16,7 @@
 #include "relayd/auth.h"
 #include "relayd/conn.h"
 #include "relayd/gate.h"
+#include "relayd/metrics.h"
 #include "relayd/data.h"
 #include "relayd/dkim_sign.h"
 #include "relayd/msg.h"
@@ -57,6 +58,8 @@ struct conn {
 	char helo[256];
 	unsigned errors;
 	bool out_blocked; /* reading paused: too much output queued */
+	bool tls_pending; /* STARTTLS: the TLS layer starts once the 220 is out
+	                   */
 	char line[SMTP_AUTH_MAX + 1];
 	/* AUTH */
 	enum auth_step auth_step;
@@ -391,17 +394,30 @@ do_bdat(struct conn *c, const struct smtp_cmd *cmd, const char *refusal)
 static int
 conn_start_tls(struct conn *c, enum bufferevent_ssl_state st)
 {
-	SSL *ssl = SSL_new(c->snap->ssl);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
 	struct bufferevent *bev;
+	SSL *ssl;
 
-	if (ssl == NULL)
+	/*
+	 * TLS in socket mode on the same descriptor, not as a filter: libevent
+	 * 2.1's filter leaves output unsent until the peer sends something.
+	 * Called with the plain output drained and reading off, so no byte of
+	 * the handshake was read by the plain bufferevent.
+	 */
+	if (evbuffer_get_length(out) > 0)
+		return -1; /* BUG: callers wait until the 220 has gone out */
+	if ((ssl = SSL_new(c->snap->ssl)) == NULL)
 		return -1;
-	bev = bufferevent_openssl_filter_new(c->srv->base, c->bev, ssl, st,
+	bev = bufferevent_openssl_socket_new(c->srv->base, fd, ssl, st,
 	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	if (bev == NULL) {
 		SSL_free(ssl);
 		return -1;
 	}
+	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+	bufferevent_setfd(c->bev, -1);
+	bufferevent_free(c->bev);
 	c->bev = bev;
 	bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
@@ -421,12 +437,15 @@ do_starttls(struct conn *c, const struct smtp_cmd *cmd)
 		              "allowed");
 		return;
 	}
+	/*
+	 * Stop reading before the 220: the client's handshake must stay in the
+	 * socket for the TLS bufferevent, which takes over once the 220 is out
+	 * (conn_write_cb).
+	 */
+	bufferevent_disable(c->bev, EV_READ);
 	evbuffer_add_printf(bufferevent_get_output(c->bev),
 	    "220 2.0.0 Ready to start TLS\r\n");
-	if (conn_start_tls(c, BUFFEREVENT_SSL_ACCEPTING) == -1) {
-		conn_close(c, NULL);
-		return;
-	}
+	c->tls_pending = true;
 	conn_reset(c);
 	c->s.greeted = c->s.esmtp = false;
 	conn_set_state(c, CONN_STARTTLS);
@@ -467,6 +486,7 @@ conn_auth_finish(struct conn *c, const char *user, char *pass)
 		conn_reply(c, "235 2.7.0 Authentication successful");
 		return;
 	}
+	metrics_count(c->srv->metrics, M_AUTH_FAILURES);
 	log_warn("event=auth conn=%llu client=%s user=\"%s\" result=failed",
 	    (unsigned long long)c->id, c->ipstr, esc);
 	auth_fails_note(c->srv->fails, &c->ip, (int64_t)time(NULL));
@@ -683,6 +703,8 @@ conn_queued(struct conn *c, const char *id, bool ok)
 
 	log_escape(from, sizeof(from), c->from.addr, strlen(c->from.addr));
 	if (ok)
+		metrics_count(c->srv->metrics, M_RECEIVED);
+	if (ok)
 		log_info("event=queued id=%s conn=%llu client=%s user=%s "
 		         "from=<%s> rcpts=%zu result=ok",
 		    id, (unsigned long long)c->id, c->ipstr,
@@ -877,6 +899,13 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 
 	if (c->state == CONN_CLOSING) {
 		conn_close_check_cb(-1, 0, c);
+		return;
+	}
+	if (c->tls_pending &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+		c->tls_pending = false;
+		if (conn_start_tls(c, BUFFEREVENT_SSL_ACCEPTING) == -1)
+			conn_free_later(c);
 		return;
 	}
 	if (c->out_blocked) {

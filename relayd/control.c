@@ -240,7 +240,13 @@ control_read_cb(struct bufferevent *bev, void *arg)
 			bufferevent_free(bev);
 		return;
 	}
-	answer = control_handle(ctl->srv->queue_path, line, len);
+	if (strcmp(line, "reload") == 0) {
+		/* postern migrate: the DNS changed, check it again now. */
+		server_reload(ctl->srv);
+		answer = xstrdup("{\"ok\": true}");
+	} else {
+		answer = control_handle(ctl->srv->queue_path, line, len);
+	}
 	/* The queue may have changed on disk: let the delivery engine look. */
 	if (strncmp(line, "list", 4) != 0 && strncmp(line, "show", 4) != 0)
 		delivery_kick(ctl->srv->delivery);

@@ -12,6 +12,7 @@
 #include "relayd/delivery.h"
 #include "relayd/delivery_int.h"
 #include "relayd/dkim_sign.h"
+#include "relayd/metrics.h"
 #include "relayd/server.h"
 #include "relayd/worker.h"
 
@@ -21,6 +22,7 @@
 struct sched {
 	char id[QUEUE_ID_LEN + 1];
 	int64_t due;
+	int64_t created; /* 0 until the envelope was read */
 	bool busy;
 	bool seen; /* found by the last directory scan */
 };
@@ -218,11 +220,17 @@ static void group_try(struct group *g);
 static void group_sent(struct client *c, void *arg);
 static void group_done(struct group *g);
 
+/* A reused connection must match in address, TLS policy and client
+ * certificate, not only in destination. */
 static void
 target_key(const struct group *g, char *dst, size_t len)
 {
-	snprintf(dst, len, "%s|%s|%d", g->key, g->mx.t[g->target].ip,
-	    g->plain_retry);
+	const struct route_cfg *r = g->dest.route;
+
+	snprintf(dst, len, "%s|%s|%d|%d|%s", g->key, g->mx.t[g->target].ip,
+	    g->plain_retry, (int)g->dest.tls,
+	    r != NULL && r->client_certificate != NULL ? r->client_certificate
+	                                               : "-");
 }
 
 /* Send the group's message to its current target. */
@@ -272,7 +280,20 @@ group_record(struct group *g)
 
 		g->code[k] = code;
 		free(g->reply[k]);
-		g->reply[k] = xstrdup(reply);
+		/* Our own reasons ("4.4.2 timeout...") get their code too. */
+		if (reply[0] >= '2' && reply[0] <= '5' && reply[1] >= '0' &&
+		    reply[1] <= '9' && reply[3] == ' ')
+			g->reply[k] = xstrdup(reply);
+		else
+			g->reply[k] = xasprintf("%d %s", code, reply);
+		reply = g->reply[k];
+		metrics_count(g->a->d->srv->metrics,
+		    code / 100 == 2   ? M_DELIVERED
+		    : code / 100 == 5 ? M_BOUNCED
+		                      : M_DEFERRED);
+		if (code / 100 == 2)
+			metrics_latency(g->a->d->srv->metrics,
+			    (double)(now_s() - g->a->env.created));
 		log_info("event=delivery qid=%s rcpt=%s mx=%s tls=\"%s\" "
 		         "status=%s reply=\"%s\"",
 		    g->a->id, g->msg.rcpts[k].addr, g->mx_used, g->res.tls,
@@ -312,6 +333,9 @@ group_sent(struct client *c, void *arg)
 		return;
 	}
 	group_record(g);
+	if (g->res.code == 0)
+		metrics_count(d->srv->metrics,
+		    strcmp(g->res.tls, "none") != 0 ? M_TLS_OUT : M_PLAIN_OUT);
 	if (g->res.code == 0 && g->res.reusable)
 		idle_put(d, key, c);
 	else
@@ -372,6 +396,8 @@ attempt_end(struct attempt *a)
 			d->live[i] = d->live[--d->nlive];
 	if (s != NULL) {
 		s->busy = false;
+		if (a->env.created > 0)
+			s->created = a->env.created;
 		if (a->removed || a->gone)
 			sched_remove(d, a->id);
 		else
@@ -477,6 +503,7 @@ load_done(void *arg)
 	if (dom != NULL && d->gate != NULL && !d->gate(d->gate_arg, dom)) {
 		log_info("event=gate qid=%s domain=%s decision=hold", a->id,
 		    dom);
+		metrics_held(d->srv->metrics, dom);
 		a->next_due = now_s() + GATE_RECHECK;
 		attempt_end(a);
 		return;
@@ -641,6 +668,17 @@ delivery_queued(struct delivery *d, const char *id, bool ok)
 		return;
 	}
 	delivery_notify(d, id);
+}
+
+void
+delivery_stats(const struct delivery *d, size_t *queued, int64_t *oldest)
+{
+	*queued = d != NULL ? d->ns : 0;
+	*oldest = 0;
+	for (size_t i = 0; d != NULL && i < d->ns; i++)
+		if (d->s[i].created > 0 &&
+		    (*oldest == 0 || d->s[i].created < *oldest))
+			*oldest = d->s[i].created;
 }
 
 void

@@ -63,7 +63,7 @@ add_host(struct resolver *r, const char *host, unsigned port,
 	return found ? DNS_OK : error ? DNS_ERROR : DNS_NXDOMAIN;
 }
 
-static void
+static void __attribute__((format(printf, 3, 4)))
 set_error(struct mx_result *out, int code, const char *fmt, ...)
 {
 	va_list ap;

@@ -75,9 +75,11 @@ expect_eq() {
 	fi
 }
 
-# expect_match WHAT TEXT REGEX
+# expect_match WHAT TEXT REGEX: an extended regular expression (Python's
+# re, multi-line: ^ and $ match at each line, a newline in REGEX matches a
+# newline in TEXT).
 expect_match() {
-	if printf '%s' "$2" | grep -Eq -- "$3"; then
+	if /usr/bin/python3 -c 'import re,sys; sys.exit(0 if re.search(sys.argv[2], sys.argv[1], re.M) else 1)' "$2" "$3"; then
 		pass "$1"
 	else
 		fail "$1: [$2] does not match /$3/"

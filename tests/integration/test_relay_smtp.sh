@@ -36,7 +36,7 @@ out=$(printf 'EHLO x\r\nMAIL FROM:<app@example.com> SIZE=300 BODY=8BITMIME\r\nRC
 expect_match "pipelined transaction queued" "$out" '250 2.0.0 OK queued as [0-9a-f]{16}'
 id=$(echo "$out" | sed -n 's/.*queued as \([0-9a-f]*\).*/\1/p')
 msg=$(cat "$T/queue/$id.msg")
-expect_match "dot unstuffed once" "$msg" $'\r\n.leading dot\r\n$'
+expect_match "dot unstuffed once" "$msg" $'\r\n\\.leading dot\r$'
 expect_match "Received: added" "$msg" $'Received: from x \\(\\[127.0.0.1\\]\\)\r\n\tby relay.example.com \\(Postern\\) with ESMTP id '"$id"
 expect_match "Date: added" "$msg" $'\r\nDate: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} 20[0-9]{2} '
 expect_match "Message-ID: added" "$msg" "Message-ID: <$id\.[0-9]+@relay.example.com>"
@@ -52,7 +52,7 @@ id=$(echo "$out" | sed -n 's/.*queued as \([0-9a-f]*\).*/\1/p')
 expect_match "bare LF converted to CRLF, no bare LF left" \
     "$(tr -d '\r' <"$T/queue/$id.msg" | wc -l) $(tr -cd '\n' <"$T/queue/$id.msg" | wc -c) $(grep -c $'\r$' "$T/queue/$id.msg")" \
     '^([0-9]+) \1 \1$'
-expect_match "smuggled line kept as body" "$(cat "$T/queue/$id.msg")" $'\r\n\r\nMAIL FROM:<evil@example.com>\r\nline2\r\n$'
+expect_match "smuggled line kept as body" "$(cat "$T/queue/$id.msg")" $'\r\n\r\nMAIL FROM:<evil@example.com>\r\nline2\r$'
 
 # Bare CR: refused with 554 5.6.0, and "\r.\r" never ends DATA.
 before=$(queue_count)
@@ -93,7 +93,7 @@ out=$(printf 'EHLO x\r\nMAIL FROM:<app@example.com>\r\nRCPT TO:<a@dest.example>\
 expect_match "BDAT chunk" "$out" '250 2.0.0 37 octets so far'
 expect_match "BDAT LAST queued" "$out" '250 2.0.0 OK queued as'
 id=$(echo "$out" | sed -n 's/.*queued as \([0-9a-f]*\).*/\1/p')
-expect_match "BDAT body kept dots, LF made CRLF" "$(cat "$T/queue/$id.msg")" $'\r\n\r\n.\r\nend\r\n$'
+expect_match "BDAT body kept dots, LF made CRLF" "$(cat "$T/queue/$id.msg")" $'\r\n\r\n\\.\r\nend\r$'
 out=$(printf 'EHLO x\r\nBDAT 4 LAST\r\nabcdNOOP\r\nBDAT x\r\n' | chat "$P_PLAIN")
 expect_match "BDAT without MAIL: chunk read, then refused" "$out" $'503 5.5.1 Need MAIL command\n250 2.0.0 OK'
 expect_match "BDAT syntax error closes" "$out" '501 5.5.4 Syntax: BDAT size \[LAST\]'
