@@ -3,7 +3,8 @@
 
 chat PORT [--tls] [--src IP] [--idle S] [--stream]: read the greeting, send
     standard input as it is (all at once, or as it comes with --stream),
-    print every reply until the server closes or stays silent for S s.
+    print every reply until the server closes or stays silent for S s
+    (default 5).
 load N PORT: N connections at once, each sends one message; prints the
     number of 250 replies to the end of DATA.
 burst N PORT FILE: N messages over 8 parallel connections; every queue id
@@ -55,7 +56,7 @@ def chat(args):
     port = int(args[0])
     tls = "--tls" in args
     src = args[args.index("--src") + 1] if "--src" in args else None
-    idle = float(args[args.index("--idle") + 1]) if "--idle" in args else 2
+    idle = float(args[args.index("--idle") + 1]) if "--idle" in args else 5
     s = connect(port, tls, src)
     s.settimeout(idle)
     out = b""
