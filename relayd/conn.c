@@ -23,6 +23,7 @@
 #include "relayd/queue.h"
 #include "relayd/smtp_parse.h"
 #include "relayd/tls.h"
+#include "relayd/worker.h"
 
 #define CONN_LINE_MAX 1000        /* text lines, CRLF included */
 #define CONN_OUT_HIGH (64 * 1024) /* stop reading above this much output */
@@ -461,21 +462,42 @@ conn_auth_fail_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	conn_set_state(c, CONN_COMMAND);
 	conn_reply(c, "535 5.7.8 Authentication credentials invalid");
+	if (c->srv->draining) {
+		conn_close(c, "421 4.3.2 Service shutting down");
+		return;
+	}
 	if (c->state == CONN_COMMAND) {
 		bufferevent_enable(c->bev, EV_READ);
 		conn_read_cb(c->bev, c);
 	}
 }
 
-/* Check the credentials; success now, failure after a delay. */
+/* A password check on a worker thread: crypt(3) is slow by design. */
+struct auth_job {
+	struct server *srv;
+	uint64_t conn_id; /* the connection may be gone when it is done */
+	struct snapshot *snap;
+	char user[AUTH_NAME_MAX];
+	char pass[AUTH_PASS_MAX];
+	const struct user_cfg *result; /* in snap->cfg */
+};
+
 static void
-conn_auth_finish(struct conn *c, const char *user, char *pass)
+auth_work(void *arg)
+{
+	struct auth_job *j = arg;
+
+	j->result = auth_check(&j->snap->cfg->relay, j->user, j->pass);
+	OPENSSL_cleanse(j->pass, sizeof(j->pass));
+}
+
+/* The verdict: success now, failure after a delay. */
+static void
+conn_auth_result(struct conn *c, const char *user, const struct user_cfg *u)
 {
 	struct timeval tv = { AUTH_FAIL_DELAY, 0 };
 	char esc[AUTH_NAME_MAX * 4];
-	const struct user_cfg *u = auth_check(&cfg_of(c)->relay, user, pass);
 
-	OPENSSL_cleanse(pass, strlen(pass));
 	log_escape(esc, sizeof(esc), user, strlen(user));
 	if (u != NULL) {
 		c->user = u;
@@ -484,15 +506,50 @@ conn_auth_finish(struct conn *c, const char *user, char *pass)
 		    (unsigned long long)c->id, c->ipstr, esc);
 		conn_set_state(c, CONN_COMMAND);
 		conn_reply(c, "235 2.7.0 Authentication successful");
+		if (c->srv->draining)
+			conn_close(c, "421 4.3.2 Service shutting down");
+		if (c->state == CONN_COMMAND && !c->out_blocked) {
+			bufferevent_enable(c->bev, EV_READ);
+			conn_read_cb(c->bev, c);
+		}
 		return;
 	}
 	metrics_count(c->srv->metrics, M_AUTH_FAILURES);
 	log_warn("event=auth conn=%llu client=%s user=\"%s\" result=failed",
 	    (unsigned long long)c->id, c->ipstr, esc);
 	auth_fails_note(c->srv->fails, &c->ip, (int64_t)time(NULL));
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+auth_done(void *arg)
+{
+	struct auth_job *j = arg;
+	struct conn *c = conn_find(j->srv, j->conn_id);
+
+	if (c != NULL && c->state == CONN_WAIT)
+		conn_auth_result(c, j->user, j->result);
+	snapshot_unref(j->snap);
+	free(j);
+}
+
+/* Check the credentials off the loop; reading pauses meanwhile. */
+static void
+conn_auth_finish(struct conn *c, const char *user, char *pass)
+{
+	struct auth_job *j = xcalloc(1, sizeof(*j));
+
+	j->srv = c->srv;
+	j->conn_id = c->id;
+	j->snap = snapshot_ref(c->snap);
+	/* The decoders cap both below these sizes; a cut one cannot match. */
+	if (str_copy(j->user, sizeof(j->user), user) == -1 ||
+	    str_copy(j->pass, sizeof(j->pass), pass) == -1)
+		j->user[0] = '\0';
+	OPENSSL_cleanse(pass, strlen(pass));
 	bufferevent_disable(c->bev, EV_READ);
 	conn_set_state(c, CONN_WAIT);
-	evtimer_add(c->timer, &tv);
+	workers_submit(c->srv->auth_workers, auth_work, auth_done, j);
 }
 
 /* One AUTH response line (or initial response) for the current step. */

@@ -21,6 +21,7 @@
 #include "relayd/metrics.h"
 #include "relayd/server.h"
 #include "relayd/tls.h"
+#include "relayd/worker.h"
 
 #define SERVER_DRAIN_MAX 60 /* seconds SIGTERM waits for transactions */
 
@@ -270,6 +271,9 @@ server_start(struct server *srv, struct err *e)
 	srv->queue = queue_new(srv->base, srv->queue_path, queue_done, srv, e);
 	if (srv->queue == NULL)
 		return -1;
+	srv->auth_workers = workers_new(srv->base, 2);
+	if (srv->auth_workers == NULL)
+		return err_set(e, "cannot start the password check threads");
 	srv->delivery = delivery_new(srv, e);
 	if (srv->delivery == NULL)
 		return -1;
@@ -308,6 +312,8 @@ server_cleanup(struct server *srv)
 	uint64_t batches, messages;
 
 	conn_free_all(srv);
+	if (srv->auth_workers != NULL)
+		workers_free(srv->auth_workers);
 	gate_free(srv->gate);
 	metrics_free(srv->metrics);
 	delivery_free(srv->delivery);
