@@ -39,7 +39,7 @@ relay:
     - { name: crm, password_hash: "$HASH", senders: ["*@example.com"] }
   allow_networks: [$allow]
   max_message_size: 64K
-  limits: { connections: 300, connections_per_ip: 250, recipients: 50,
+  limits: { connections: 300, connections_per_ip: ${PER_IP:-250}, recipients: 50,
             errors: 20, command_timeout: ${CMD_TIMEOUT:-4s},
             data_timeout: ${DATA_TIMEOUT:-6s} $limits }
   queue: { path: $T/queue }

@@ -55,4 +55,22 @@ expect_match "auth: required ignores allow_networks" "$out" '530 5.7.0 Must issu
 out=$(printf 'EHLO x\r\nAUTH PLAIN AGNybQBzZWNyZXQ=\r\nQUIT\r\n' | chat "$P_PLAIN")
 expect_eq "tls: none: no AUTH offered to others" "$(echo "$out" | grep -c '250-AUTH')" "0"
 expect_match "tls: none: AUTH refused" "$out" '503 5.5.1 AUTH not available'
+
+# limits.connections_per_ip: the third connection from one address is
+# refused; another address is still served.
+kill -TERM "$RELAY_PID"
+wait "$RELAY_PID" || true
+PER_IP=2 relay_config "$T/postern.yaml" 127.0.0.2/32
+start_relay "$T/postern.yaml"
+sleep 0.5 # until the daemon has seen wait_port's probe close
+exec 5<>"/dev/tcp/127.0.0.1/$P_PLAIN"
+exec 6<>"/dev/tcp/127.0.0.1/$P_PLAIN"
+read -r g5 <&5
+read -r g6 <&6
+expect_match "two connections from one address" "$g5 $g6" '^220 .*220 '
+out=$(printf 'QUIT\r\n' | chat "$P_PLAIN")
+expect_match "third connection refused" "$out" '^421 4.7.0 Too many connections from your address'
+out=$(printf 'QUIT\r\n' | chat "$P_PLAIN" --src 127.0.0.2)
+expect_match "another address served" "$out" '^220 relay.example.com'
+exec 5>&- 6>&-
 finish
