@@ -23,6 +23,7 @@
 #include "relayd/queue.h"
 #include "relayd/smtp_parse.h"
 #include "relayd/tls.h"
+#include "relayd/worker.h"
 
 #define CONN_LINE_MAX 1000        /* text lines, CRLF included */
 #define CONN_OUT_HIGH (64 * 1024) /* stop reading above this much output */
@@ -76,14 +77,16 @@ struct conn {
 	bool bdat_last;
 	const char *bdat_refusal;
 	char qid[QUEUE_ID_LEN + 1];
-	struct event *timer;   /* auth failure delay */
-	struct event *free_ev; /* deferred free */
+	struct event *timer;       /* auth failure delay */
+	struct event *close_timer; /* waits for TLS output to drain */
+	struct event *free_ev;     /* deferred free */
 };
 
 static void conn_read_cb(struct bufferevent *bev, void *arg);
 static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 static void conn_close(struct conn *c, const char *reply);
+static void conn_close_check_cb(evutil_socket_t fd, short what, void *arg);
 
 static const struct config *
 cfg_of(const struct conn *c)
@@ -155,8 +158,8 @@ conn_unlink_free(struct conn *c)
 	conn_reset(c);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
-	if (c->timer != NULL)
-		event_free(c->timer);
+	event_free(c->timer);
+	event_free(c->close_timer);
 	event_free(c->free_ev);
 	snapshot_unref(c->snap);
 	OPENSSL_cleanse(c->line, sizeof(c->line));
@@ -194,8 +197,7 @@ conn_close(struct conn *c, const char *reply)
 		    reply);
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_enable(c->bev, EV_WRITE);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		conn_free_later(c);
+	conn_close_check_cb(-1, 0, c);
 }
 
 /* Octets still waiting to go out, below the TLS filter too. */
@@ -460,21 +462,42 @@ conn_auth_fail_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	conn_set_state(c, CONN_COMMAND);
 	conn_reply(c, "535 5.7.8 Authentication credentials invalid");
+	if (c->srv->draining) {
+		conn_close(c, "421 4.3.2 Service shutting down");
+		return;
+	}
 	if (c->state == CONN_COMMAND) {
 		bufferevent_enable(c->bev, EV_READ);
 		conn_read_cb(c->bev, c);
 	}
 }
 
-/* Check the credentials; success now, failure after a delay. */
+/* A password check on a worker thread: crypt(3) is slow by design. */
+struct auth_job {
+	struct server *srv;
+	uint64_t conn_id; /* the connection may be gone when it is done */
+	struct snapshot *snap;
+	char user[AUTH_NAME_MAX];
+	char pass[AUTH_PASS_MAX];
+	const struct user_cfg *result; /* in snap->cfg */
+};
+
 static void
-conn_auth_finish(struct conn *c, const char *user, char *pass)
+auth_work(void *arg)
+{
+	struct auth_job *j = arg;
+
+	j->result = auth_check(&j->snap->cfg->relay, j->user, j->pass);
+	OPENSSL_cleanse(j->pass, sizeof(j->pass));
+}
+
+/* The verdict: success now, failure after a delay. */
+static void
+conn_auth_result(struct conn *c, const char *user, const struct user_cfg *u)
 {
 	struct timeval tv = { AUTH_FAIL_DELAY, 0 };
 	char esc[AUTH_NAME_MAX * 4];
-	const struct user_cfg *u = auth_check(&cfg_of(c)->relay, user, pass);
 
-	OPENSSL_cleanse(pass, strlen(pass));
 	log_escape(esc, sizeof(esc), user, strlen(user));
 	if (u != NULL) {
 		c->user = u;
@@ -483,16 +506,50 @@ conn_auth_finish(struct conn *c, const char *user, char *pass)
 		    (unsigned long long)c->id, c->ipstr, esc);
 		conn_set_state(c, CONN_COMMAND);
 		conn_reply(c, "235 2.7.0 Authentication successful");
+		if (c->srv->draining)
+			conn_close(c, "421 4.3.2 Service shutting down");
+		if (c->state == CONN_COMMAND && !c->out_blocked) {
+			bufferevent_enable(c->bev, EV_READ);
+			conn_read_cb(c->bev, c);
+		}
 		return;
 	}
 	metrics_count(c->srv->metrics, M_AUTH_FAILURES);
 	log_warn("event=auth conn=%llu client=%s user=\"%s\" result=failed",
 	    (unsigned long long)c->id, c->ipstr, esc);
 	auth_fails_note(c->srv->fails, &c->ip, (int64_t)time(NULL));
+	evtimer_add(c->timer, &tv);
+}
+
+static void
+auth_done(void *arg)
+{
+	struct auth_job *j = arg;
+	struct conn *c = conn_find(j->srv, j->conn_id);
+
+	if (c != NULL && c->state == CONN_WAIT)
+		conn_auth_result(c, j->user, j->result);
+	snapshot_unref(j->snap);
+	free(j);
+}
+
+/* Check the credentials off the loop; reading pauses meanwhile. */
+static void
+conn_auth_finish(struct conn *c, const char *user, char *pass)
+{
+	struct auth_job *j = xcalloc(1, sizeof(*j));
+
+	j->srv = c->srv;
+	j->conn_id = c->id;
+	j->snap = snapshot_ref(c->snap);
+	/* The decoders cap both below these sizes; a cut one cannot match. */
+	if (str_copy(j->user, sizeof(j->user), user) == -1 ||
+	    str_copy(j->pass, sizeof(j->pass), pass) == -1)
+		j->user[0] = '\0';
+	OPENSSL_cleanse(pass, strlen(pass));
 	bufferevent_disable(c->bev, EV_READ);
 	conn_set_state(c, CONN_WAIT);
-	evtimer_assign(c->timer, c->srv->base, conn_auth_fail_cb, c);
-	evtimer_add(c->timer, &tv);
+	workers_submit(c->srv->auth_workers, auth_work, auth_done, j);
 }
 
 /* One AUTH response line (or initial response) for the current step. */
@@ -888,8 +945,7 @@ conn_close_check_cb(evutil_socket_t fd, short what, void *arg)
 		conn_free_later(c);
 		return;
 	}
-	evtimer_assign(c->timer, c->srv->base, conn_close_check_cb, c);
-	evtimer_add(c->timer, &tv);
+	evtimer_add(c->close_timer, &tv);
 }
 
 /* Output drained: free a closing connection, or read on. */
@@ -1026,7 +1082,8 @@ conn_new(struct server *srv, struct listener *l, int fd,
 	if (ip_from_sockaddr(sa, &c->ip) == -1)
 		memset(&c->ip, 0, sizeof(c->ip));
 	ip_format(&c->ip, c->ipstr, sizeof(c->ipstr));
-	c->timer = evtimer_new(srv->base, conn_close_check_cb, c);
+	c->timer = evtimer_new(srv->base, conn_auth_fail_cb, c);
+	c->close_timer = evtimer_new(srv->base, conn_close_check_cb, c);
 	c->free_ev = event_new(srv->base, -1, 0, conn_free_cb, c);
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	srv->nconns++;

@@ -406,7 +406,8 @@ struct queue {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct job *pending; /* reversed submission order */
-	struct job *done;
+	struct job *done;    /* in submission order */
+	struct job *done_tail;
 	bool stop;
 	struct event *done_ev; /* activated by the worker */
 	queue_done_fn *done_fn;
@@ -499,6 +500,19 @@ write_batch(struct queue *q, struct job *batch)
 	}
 }
 
+static struct job *
+reverse(struct job *list)
+{
+	struct job *out = NULL, *next;
+
+	for (; list != NULL; list = next) {
+		next = list->next;
+		list->next = out;
+		out = list;
+	}
+	return out;
+}
+
 static void *
 worker(void *arg)
 {
@@ -511,7 +525,7 @@ worker(void *arg)
 			pthread_cond_wait(&q->cond, &q->lock);
 		if (q->pending == NULL)
 			break;
-		batch = q->pending;
+		batch = reverse(q->pending); /* first come, first written */
 		q->pending = NULL;
 		pthread_mutex_unlock(&q->lock);
 		write_batch(q, batch);
@@ -520,8 +534,11 @@ worker(void *arg)
 		for (last = batch; last->next != NULL; last = last->next)
 			q->messages++;
 		q->messages++;
-		last->next = q->done;
-		q->done = batch;
+		if (q->done_tail != NULL)
+			q->done_tail->next = batch;
+		else
+			q->done = batch;
+		q->done_tail = last;
 		event_active(q->done_ev, EV_READ, 0);
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -539,7 +556,7 @@ done_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	pthread_mutex_lock(&q->lock);
 	list = q->done;
-	q->done = NULL;
+	q->done = q->done_tail = NULL;
 	pthread_mutex_unlock(&q->lock);
 	for (; list != NULL; list = next) {
 		next = list->next;

@@ -21,6 +21,7 @@
 #include "relayd/metrics.h"
 #include "relayd/server.h"
 #include "relayd/tls.h"
+#include "relayd/worker.h"
 
 #define SERVER_DRAIN_MAX 60 /* seconds SIGTERM waits for transactions */
 
@@ -158,8 +159,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	log_info("event=stop signal=%s connections=%zu",
 	    sig == SIGTERM ? "TERM" : "INT", srv->nconns);
 	srv->draining = true;
-	for (size_t i = 0; i < srv->nlisteners; i++)
-		evconnlistener_disable(srv->listeners[i].l);
+	for (size_t i = 0; i < srv->nlisteners; i++) {
+		evconnlistener_free(srv->listeners[i].l); /* refuse at once */
+		srv->listeners[i].l = NULL;
+	}
 	conn_drain_all(srv);
 	evtimer_add(srv->drain_timer, &tv);
 	if (srv->nconns == 0)
@@ -268,6 +271,9 @@ server_start(struct server *srv, struct err *e)
 	srv->queue = queue_new(srv->base, srv->queue_path, queue_done, srv, e);
 	if (srv->queue == NULL)
 		return -1;
+	srv->auth_workers = workers_new(srv->base, 2);
+	if (srv->auth_workers == NULL)
+		return err_set(e, "cannot start the password check threads");
 	srv->delivery = delivery_new(srv, e);
 	if (srv->delivery == NULL)
 		return -1;
@@ -303,14 +309,24 @@ server_run(struct server *srv)
 void
 server_cleanup(struct server *srv)
 {
+	uint64_t batches, messages;
+
 	conn_free_all(srv);
+	if (srv->auth_workers != NULL)
+		workers_free(srv->auth_workers);
 	gate_free(srv->gate);
 	metrics_free(srv->metrics);
 	delivery_free(srv->delivery);
+	if (srv->queue != NULL) {
+		queue_stats(srv->queue, &batches, &messages);
+		log_info("event=queue_stats batches=%llu messages=%llu",
+		    (unsigned long long)batches, (unsigned long long)messages);
+	}
 	queue_free(srv->queue);
 	control_free(srv->control);
 	for (size_t i = 0; i < srv->nlisteners; i++)
-		evconnlistener_free(srv->listeners[i].l);
+		if (srv->listeners[i].l != NULL)
+			evconnlistener_free(srv->listeners[i].l);
 	free(srv->listeners);
 	if (srv->sig_hup != NULL) {
 		event_free(srv->sig_hup);

@@ -54,6 +54,7 @@ struct server {
 	size_t nconns;
 	uint64_t next_conn_id;
 	struct auth_fails *fails;
+	struct workers *auth_workers; /* password checks */
 	struct queue *queue;
 	char *queue_path;
 	struct delivery *delivery;

@@ -1,6 +1,8 @@
 # Helpers for the posternd tests (sourced after lib.sh).
 : "${POSTERND:?POSTERND must name the posternd binary}"
 
+# libopendkim's Ed25519 key leak in the ASan build (see the file).
+export LSAN_OPTIONS="suppressions=$SOURCE_DIR/tests/integration/posternd_lsan.supp"
 RC="/usr/bin/python3 $SOURCE_DIR/tests/integration/relay_client.py"
 
 # relay_config FILE EXTRA_LISTEN...: a config with three listeners on free
@@ -37,8 +39,9 @@ relay:
     - { name: crm, password_hash: "$HASH", senders: ["*@example.com"] }
   allow_networks: [$allow]
   max_message_size: 64K
-  limits: { connections: 300, connections_per_ip: 250, recipients: 50,
-            errors: 20, command_timeout: 4s, data_timeout: 6s $limits }
+  limits: { connections: 300, connections_per_ip: ${PER_IP:-250}, recipients: 50,
+            errors: 20, command_timeout: ${CMD_TIMEOUT:-4s},
+            data_timeout: ${DATA_TIMEOUT:-6s} $limits }
   queue: { path: $T/queue }
   control: $T/control.sock
   run_as: ""
