@@ -75,6 +75,7 @@ struct conn {
 	bool bdat_last;
 	const char *bdat_refusal;
 	char qid[QUEUE_ID_LEN + 1];
+	size_t qlen;           /* size of the message handed to the queue */
 	struct event *timer;   /* auth failure delay */
 	struct event *free_ev; /* deferred free */
 };
@@ -309,6 +310,14 @@ do_mail(struct conn *c, const struct smtp_cmd *cmd)
 		        strlen(c->from.addr)),
 		    gate_why);
 		conn_reply(c, gate_why);
+		return;
+	}
+	if (!queue_has_room(cfg_of(c)->relay.queue.path,
+	        c->from.has_size ? c->from.size : 0)) {
+		log_warn("event=rejected conn=%llu client=%s "
+		         "reason=\"queue file system full\"",
+		    (unsigned long long)c->id, c->ipstr);
+		conn_reply(c, "452 4.3.1 Insufficient system storage");
 		return;
 	}
 	c->s.in_mail = true;
@@ -689,6 +698,7 @@ conn_message(struct conn *c)
 	bufferevent_disable(c->bev, EV_READ);
 	conn_set_state(c, CONN_WAIT);
 	data = buf_steal(&final, &len);
+	c->qlen = len;
 	queue_submit(c->srv->queue, c->id, &env, data, len);
 	env.from = env.client = env.user = NULL;
 	queue_env_cleanup(&env);
@@ -716,6 +726,8 @@ conn_queued(struct conn *c, const char *id, bool ok)
 
 		snprintf(text, sizeof(text), "250 2.0.0 OK queued as %s", id);
 		conn_reply(c, text);
+	} else if (!queue_has_room(cfg_of(c)->relay.queue.path, c->qlen)) {
+		conn_reply(c, "452 4.3.1 Insufficient system storage");
 	} else {
 		conn_reply(c, "451 4.3.0 Cannot queue the message; try again "
 		              "later");
