@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/plan.h"
 #include "common/util.h"
 #include "keys/keys.h"
 
@@ -15,6 +16,7 @@ struct keys_opts {
 	const char *domain;
 	const char *selector;
 	bool zone;
+	uint64_t grace; /* rotate: how long the old record stays (7d) */
 };
 
 /* Parse the options of a keys sub-command; -1: exit with *rc. */
@@ -24,7 +26,8 @@ keys_parse(struct cli *cli, const char *sub, int argc, char **argv,
 {
 	static const struct option opts[] = { CLI_COMMON_LONGOPTS,
 		{ "domain", 1, NULL, 'd' }, { "selector", 1, NULL, 's' },
-		{ "zone", 0, NULL, 'z' }, { NULL, 0, NULL, 0 } };
+		{ "zone", 0, NULL, 'z' }, { "grace", 1, NULL, 'g' },
+		{ NULL, 0, NULL, 0 } };
 	int ch;
 
 	optind = 1;
@@ -41,6 +44,15 @@ keys_parse(struct cli *cli, const char *sub, int argc, char **argv,
 			break;
 		case 'z':
 			o->zone = true;
+			break;
+		case 'g':
+			if (parse_duration(optarg, &o->grace) == -1) {
+				*rc = cli_usage_error(cli, "keys",
+				    "--grace: expected a duration such as 7d, "
+				    "got \"%s\"",
+				    optarg);
+				return -1;
+			}
 			break;
 		case 'h':
 			printf("usage: %s keys generate|list [-c FILE] | keys "
@@ -208,7 +220,7 @@ keys_cmd_record(struct cli *cli, const struct config *cfg,
 int
 cmd_keys(struct cli *cli, int argc, char **argv)
 {
-	struct keys_opts o = { NULL, NULL, false };
+	struct keys_opts o = { NULL, NULL, false, 7 * 86400 };
 	struct config *cfg;
 	const char *sub;
 	int rc = EXIT_OK;
@@ -217,21 +229,21 @@ cmd_keys(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, "keys",
 		    "expected `keys generate|list|record|rotate`");
 	sub = argv[1];
-	if (strcmp(sub, "rotate") == 0) {
-		fprintf(stderr,
-		    "%s: `keys rotate` is not built yet (tracked "
-		    "in issue #4)\n",
-		    cli->prog);
-		return EXIT_USAGE;
-	}
-	if (strcmp(sub, "generate") != 0 && strcmp(sub, "list") != 0 &&
-	    strcmp(sub, "record") != 0)
+	if (strcmp(sub, "generate") != 0 && strcmp(sub, "rotate") != 0 &&
+	    strcmp(sub, "list") != 0 && strcmp(sub, "record") != 0)
 		return cli_usage_error(cli, "keys",
 		    "unknown sub-command \"%s\" (expected generate, list, "
 		    "record or rotate)",
 		    sub);
 	if (keys_parse(cli, sub, argc - 1, argv + 1, &o, &rc) == -1)
 		return rc;
+	if (strcmp(sub, "rotate") == 0) {
+		if ((cfg = cli_load_config(cli)) == NULL)
+			return EXIT_USAGE;
+		rc = keys_rotate(cli, cfg, o.domain, o.selector, o.grace);
+		config_free(cfg);
+		return rc;
+	}
 	if (strcmp(sub, "record") != 0 &&
 	    (o.domain != NULL || o.selector != NULL || o.zone))
 		return cli_usage_error(cli, "keys",

@@ -30,37 +30,6 @@ step(int n, const char *what)
 	fflush(stdout);
 }
 
-/* Ask posternd (if one runs) to reload: its gate checks again at once. */
-static void
-tell_daemon(const struct config *cfg)
-{
-	struct sockaddr_un sun;
-	char reply[256];
-	ssize_t n;
-	int fd;
-
-	if (cfg->relay.control[0] == '\0' ||
-	    strlen(cfg->relay.control) >= sizeof(sun.sun_path))
-		return;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, cfg->relay.control, strlen(cfg->relay.control));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		printf("      posternd is not running (%s): it will check DNS "
-		       "when it starts\n",
-		    cfg->relay.control);
-		if (fd != -1)
-			close(fd);
-		return;
-	}
-	if (write(fd, "reload\n", 7) == 7 &&
-	    (n = read(fd, reply, sizeof(reply) - 1)) > 0)
-		printf("      told posternd to reload and check DNS again\n");
-	close(fd);
-}
-
 /* state_dir/migrated.json: each ready domain and when it became so. */
 static void
 mark_ready(const struct config *cfg, const struct plan *p)
@@ -225,7 +194,7 @@ cmd_migrate(struct cli *cli, int argc, char **argv)
 	                      : "Not ready yet: see above");
 	if (rc == EXIT_OK) {
 		mark_ready(s.cfg, &s.plan);
-		tell_daemon(s.cfg);
+		plan_tell_daemon(s.cfg);
 		summary_app(s.cfg);
 		summary_exchange(s.cfg);
 	}

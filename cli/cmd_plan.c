@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,6 +15,37 @@
 #include "provision/apply.h"
 
 /* postern plan and postern apply. */
+
+/* Ask posternd (if one runs) to reload: its gate checks again at once. */
+void
+plan_tell_daemon(const struct config *cfg)
+{
+	struct sockaddr_un sun;
+	char reply[256];
+	ssize_t n;
+	int fd;
+
+	if (cfg->relay.control[0] == '\0' ||
+	    strlen(cfg->relay.control) >= sizeof(sun.sun_path))
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, cfg->relay.control, strlen(cfg->relay.control));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		printf("      posternd is not running (%s): it will check DNS "
+		       "when it starts\n",
+		    cfg->relay.control);
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	if (write(fd, "reload\n", 7) == 7 &&
+	    (n = read(fd, reply, sizeof(reply) - 1)) > 0)
+		printf("      told posternd to reload and check DNS again\n");
+	close(fd);
+}
 
 int
 plan_session_open(struct cli *cli, struct plan_session *s, const char *domain)

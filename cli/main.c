@@ -22,8 +22,8 @@ static const struct command commands[] = {
 	{ "config", cmd_config, "config check [-c FILE]", NULL },
 	{ "keys", cmd_keys,
 	    "keys generate|list [-c FILE] | keys record --domain D --selector "
-	    "S [--zone] | keys rotate --domain D (rotate: not built yet)",
-	    "#4" },
+	    "S [--zone] | keys rotate --domain D [--selector S] [--grace 7d]",
+	    NULL },
 	{ "plan", cmd_plan, "plan [-c FILE] [--domain D]", NULL },
 	{ "apply", cmd_apply,
 	    "apply [-c FILE] [--domain D] [--yes] [--dry-run] [--no-wait]",
@@ -34,7 +34,8 @@ static const struct command commands[] = {
 	    "--sender ADDR [--helo NAME] | check dkim|dmarc --domain D "
 	    "[--selector S] | check ptr --ip IP [--helo NAME]",
 	    "#3" },
-	{ "watch", NULL, "watch [-c FILE] [--interval 1h]", "#7" },
+	{ "watch", cmd_watch, "watch [-c FILE] [--interval 1h] [--once]",
+	    NULL },
 	{ "queue", cmd_queue,
 	    "queue list|show ID|flush|delete ID|hold ID|release ID [--json]",
 	    NULL },

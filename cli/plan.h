@@ -34,6 +34,13 @@ int plan_apply(struct cli *cli, struct plan_session *s,
 /* The checker over the planned domains, printed to out; an exit code. */
 int plan_verify(struct plan_session *s, FILE *out);
 
+/* Ask a running posternd (relay.control) to reload: its gate and signer
+ * see the new DNS and keys at once. Says what happened. */
+void plan_tell_daemon(const struct config *cfg);
+/* One step of a DKIM key rotation (cli/cmd_rotate.c); an exit code. */
+int keys_rotate(struct cli *cli, struct config *cfg, const char *domain,
+    const char *selector, uint64_t grace);
+
 int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_apply(struct cli *cli, int argc, char **argv);
 

@@ -120,6 +120,8 @@ struct delivery_cfg {
 	enum tls_policy tls;
 	uint64_t concurrency;
 	uint64_t connect_timeout;
+	char *ca_file;         /* CA certificates to trust; NULL: system's */
+	uint16_t mta_sts_port; /* HTTPS port of mta-sts.DOMAIN (443) */
 };
 
 struct route_cfg {

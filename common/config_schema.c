@@ -218,6 +218,8 @@ static const struct cfg_key delivery_keys[] = {
 	    .min = 1, .max = 10000 },
 	{ "connect_timeout", CFG_DURATION, "30s",
 	    OFF(delivery_cfg, connect_timeout), 0 },
+	{ "ca_file", CFG_STRING, NULL, OFF(delivery_cfg, ca_file), 0 },
+	{ "mta_sts_port", CFG_PORT, "443", OFF(delivery_cfg, mta_sts_port), 0 },
 	{ NULL, 0, NULL, 0, 0 },
 };
 static const struct cfg_table delivery_table = { delivery_keys,

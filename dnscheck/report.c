@@ -5,6 +5,7 @@
 
 #include "common/util.h"
 #include "dnscheck/report.h"
+#include "keys/rotation.h"
 #include "dnscheck/spf.h"
 
 static const char *const status_names[] = { "ok", "warn", "temperror", "fail" };
@@ -130,26 +131,29 @@ report_dkim_all(const struct report_opts *o, const struct domain_cfg *dom,
     struct domain_report *d)
 {
 	for (size_t k = 0; k < dom->ndkim; k++) {
+		char buf[64];
+		/* During a key rotation the next selector stands in. */
+		const char *sel = rotation_selector(o->cfg->state_dir,
+		    dom->name, dom->dkim[k].selector, buf, sizeof(buf));
 		struct err e;
 		char *local = NULL;
 
 		if (o->local_key != NULL) {
-			local = o->local_key(o->local_key_arg, dom->name,
-			    dom->dkim[k].selector, &e);
+			local =
+			    o->local_key(o->local_key_arg, dom->name, sel, &e);
 			if (local == NULL) {
 				char detail[1200];
 
 				snprintf(detail, sizeof(detail),
-				    "no local key for selector %s: %s",
-				    dom->dkim[k].selector, e.msg);
-				report_add(d, CHECK_DKIM, CHECK_FAIL,
-				    dom->dkim[k].selector, NULL, NULL, detail,
+				    "no local key for selector %s: %s", sel,
+				    e.msg);
+				report_add(d, CHECK_DKIM, CHECK_FAIL, sel, NULL,
+				    NULL, detail,
 				    "run `postern keys generate`");
 				continue;
 			}
 		}
-		report_check_dkim(o->r, dom->name, dom->dkim[k].selector, local,
-		    d);
+		report_check_dkim(o->r, dom->name, sel, local, d);
 		free(local);
 	}
 }

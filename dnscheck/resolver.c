@@ -408,10 +408,15 @@ lookup(struct resolver *r, const char *name, enum dns_type type,
 		if (!found && rc == LDNS_RCODE_NOERROR &&
 		    ldns_pkt_ancount(reply) > 0 &&
 		    ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(reply),
-		        ldns_pkt_ancount(reply) - 1)) == LDNS_RR_TYPE_CNAME &&
-		    hop < RESOLVER_MAX_CNAME) {
+		        ldns_pkt_ancount(reply) - 1)) == LDNS_RR_TYPE_CNAME) {
 			ldns_pkt_free(reply);
-			continue;
+			if (hop < RESOLVER_MAX_CNAME)
+				continue;
+			/* Still a CNAME after the last hop: a loop, or a
+			 * chain too long to follow (a misconfiguration). */
+			out->status = DNS_ERROR;
+			out->error = "CNAME chain too long (a loop?)";
+			break;
 		}
 		ldns_pkt_free(reply);
 		break;

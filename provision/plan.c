@@ -6,6 +6,7 @@
 #include "dnscheck/spf.h"
 #include "dnscheck/tags.h"
 #include "keys/keys.h"
+#include "keys/rotation.h"
 #include "provision/plan.h"
 
 /* The values of a TXT set, as C strings; caller frees with free_values(). */
@@ -230,7 +231,11 @@ static void
 plan_dkim_one(const struct plan_opts *o, struct domain_plan *dp,
     const struct dkim_cfg *k)
 {
-	char *name = keys_record_name(dp->dc->name, k->selector);
+	char rbuf[64];
+	/* During a key rotation the next selector is the one to publish. */
+	const char *sel = rotation_selector(o->cfg->state_dir, dp->dc->name,
+	    k->selector, rbuf, sizeof(rbuf));
+	char *name = keys_record_name(dp->dc->name, sel);
 	char what[128];
 	struct merge_result m;
 	struct dkim_key *key;
@@ -240,12 +245,12 @@ plan_dkim_one(const struct plan_opts *o, struct domain_plan *dp,
 	size_t at, nvals;
 
 	memset(&m, 0, sizeof(m));
-	snprintf(what, sizeof(what), "DKIM %s (%s)", k->selector,
+	snprintf(what, sizeof(what), "DKIM %s (%s)", sel,
 	    config_key_alg_name(k->algorithm));
-	key = keys_load(o->cfg->state_dir, dp->dc->name, k->selector, &e);
+	key = keys_load(o->cfg->state_dir, dp->dc->name, sel, &e);
 	if (key == NULL) {
-		dp_refuse(dp, "DKIM %s: %s (run `postern keys generate`)",
-		    k->selector, e.msg);
+		dp_refuse(dp, "DKIM %s: %s (run `postern keys generate`)", sel,
+		    e.msg);
 		free(name);
 		return;
 	}

@@ -9,6 +9,7 @@
 #include "dnscheck/resolver.h"
 #include "relayd/delivery_int.h"
 #include "relayd/dsn.h"
+#include "relayd/mtasts_fetch.h"
 
 /* The worker side of one delivery attempt of one message. */
 
@@ -61,6 +62,43 @@ group_add(struct attempt *a, const struct config *cfg, size_t i)
 	g->rcpts[g->nrcpts++] = i;
 }
 
+/* Keep only the MX hosts an enforced MTA-STS policy names (RFC 8461 4). */
+static void
+apply_mtasts(struct attempt *a, struct resolver *r, const struct config *cfg,
+    struct group *g)
+{
+	struct mtasts_policy pol;
+	char why[300];
+	size_t n = 0;
+
+	if (mtasts_lookup(r, cfg, g->domain, a->now, &pol, why, sizeof(why)) ==
+	    0) {
+		log_info("event=mta-sts qid=%s domain=%s policy=none "
+		         "reason=\"%s\"",
+		    a->id, g->domain, why);
+		return;
+	}
+	log_info("event=mta-sts qid=%s domain=%s mode=%s", a->id, g->domain,
+	    pol.mode == MTASTS_ENFORCE   ? "enforce"
+	    : pol.mode == MTASTS_TESTING ? "testing"
+	                                 : "none");
+	if (pol.mode == MTASTS_ENFORCE) {
+		g->sts_enforce = true;
+		for (size_t i = 0; i < g->mx.n; i++)
+			if (mtasts_mx_matches(&pol, g->mx.t[i].name))
+				g->mx.t[n++] = g->mx.t[i];
+		g->mx.n = n;
+		if (n == 0) {
+			g->mx.code = 451;
+			snprintf(g->mx.reply, sizeof(g->mx.reply),
+			    "4.7.5 no MX host of %.200s matches its MTA-STS "
+			    "policy",
+			    g->domain);
+		}
+	}
+	mtasts_policy_cleanup(&pol);
+}
+
 /* Look up each group's targets (the only DNS of an attempt). */
 static void
 resolve_groups(struct attempt *a, const struct config *cfg)
@@ -80,6 +118,9 @@ resolve_groups(struct attempt *a, const struct config *cfg)
 			    "4.4.3 no resolver: %.200s", e.msg);
 		} else if (g->dest.mx) {
 			mx_resolve(r, g->domain, g->dest.port, &g->mx);
+			if (g->dest.tls == TLS_POLICY_MTA_STS &&
+			    g->mx.code == 0)
+				apply_mtasts(a, r, cfg, g);
 		} else {
 			mx_resolve_host(r, g->dest.host, g->dest.port, &g->mx);
 		}

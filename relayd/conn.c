@@ -16,6 +16,7 @@
 #include "relayd/auth.h"
 #include "relayd/conn.h"
 #include "relayd/gate.h"
+#include "relayd/metrics.h"
 #include "relayd/data.h"
 #include "relayd/dkim_sign.h"
 #include "relayd/msg.h"
@@ -493,6 +494,7 @@ conn_auth_finish(struct conn *c, const char *user, char *pass)
 		conn_reply(c, "235 2.7.0 Authentication successful");
 		return;
 	}
+	metrics_count(c->srv->metrics, M_AUTH_FAILURES);
 	log_warn("event=auth conn=%llu client=%s user=\"%s\" result=failed",
 	    (unsigned long long)c->id, c->ipstr, esc);
 	auth_fails_note(c->srv->fails, &c->ip, (int64_t)time(NULL));
@@ -710,6 +712,8 @@ conn_queued(struct conn *c, const char *id, bool ok)
 	char from[300];
 
 	log_escape(from, sizeof(from), c->from.addr, strlen(c->from.addr));
+	if (ok)
+		metrics_count(c->srv->metrics, M_RECEIVED);
 	if (ok)
 		log_info("event=queued id=%s conn=%llu client=%s user=%s "
 		         "from=<%s> rcpts=%zu result=ok",

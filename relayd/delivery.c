@@ -12,15 +12,18 @@
 #include "relayd/delivery.h"
 #include "relayd/delivery_int.h"
 #include "relayd/dkim_sign.h"
+#include "relayd/metrics.h"
 #include "relayd/server.h"
 #include "relayd/worker.h"
 
 #define IDLE_MAX_SECONDS 10 /* an idle connection kept for reuse */
 #define GATE_RECHECK 60     /* a gated message looks again after this */
+#define DEST_MAX 20         /* sessions at once to one destination */
 
 struct sched {
 	char id[QUEUE_ID_LEN + 1];
 	int64_t due;
+	int64_t created; /* 0 until the envelope was read */
 	bool busy;
 	bool seen; /* found by the last directory scan */
 };
@@ -54,6 +57,9 @@ struct delivery {
 	unsigned ticks;
 	struct attempt **live; /* attempts in flight, to cut them at stop */
 	size_t nlive, caplive;
+	struct group *
+	    *waiting; /* groups held back by the per-destination cap */
+	size_t nwaiting, capwaiting;
 	bool (*gate)(void *, const char *);
 	void *gate_arg;
 };
@@ -141,6 +147,7 @@ tls_ctx_for(struct delivery *d, const struct route_cfg *r)
 {
 	const char *cert = r != NULL ? r->client_certificate : NULL;
 	const char *key = r != NULL ? r->client_key : NULL;
+	const char *ca = d->srv->snap->cfg->relay.delivery.ca_file;
 	struct tls_ctx *t;
 
 	for (size_t i = 0; i < d->ntls; i++) {
@@ -157,7 +164,10 @@ tls_ctx_for(struct delivery *d, const struct route_cfg *r)
 	if (t->ctx == NULL)
 		die(1, "SSL_CTX_new failed");
 	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
-	SSL_CTX_set_default_verify_paths(t->ctx);
+	if (ca == NULL)
+		SSL_CTX_set_default_verify_paths(t->ctx);
+	else if (SSL_CTX_load_verify_locations(t->ctx, ca, NULL) != 1)
+		log_error("event=tls-ca file=%s result=failed", ca);
 	if (cert != NULL) {
 		t->cert = xstrdup(cert);
 		t->key = xstrdup(key);
@@ -253,8 +263,9 @@ group_try(struct group *g)
 		p.addrlen = t->addrlen;
 		p.helo = cfg->relay.hostname;
 		p.peer_name = t->name;
-		p.tls = g->plain_retry ? CLIENT_TLS_NEVER
-		                       : client_tls_of(g->dest.tls);
+		p.tls = g->plain_retry   ? CLIENT_TLS_NEVER
+		        : g->sts_enforce ? CLIENT_TLS_VERIFY
+		                         : client_tls_of(g->dest.tls);
 		p.ssl_ctx = tls_ctx_for(d, g->dest.route);
 		p.connect_timeout =
 		    (unsigned)cfg->relay.delivery.connect_timeout;
@@ -285,6 +296,13 @@ group_record(struct group *g)
 		else
 			g->reply[k] = xasprintf("%d %s", code, reply);
 		reply = g->reply[k];
+		metrics_count(g->a->d->srv->metrics,
+		    code / 100 == 2   ? M_DELIVERED
+		    : code / 100 == 5 ? M_BOUNCED
+		                      : M_DEFERRED);
+		if (code / 100 == 2)
+			metrics_latency(g->a->d->srv->metrics,
+			    (double)(now_s() - g->a->env.created));
 		log_info("event=delivery qid=%s rcpt=%s mx=%s tls=\"%s\" "
 		         "status=%s reply=\"%s\"",
 		    g->a->id, g->msg.rcpts[k].addr, g->mx_used, g->res.tls,
@@ -304,7 +322,7 @@ group_sent(struct client *c, void *arg)
 
 	target_key(g, key, sizeof(key));
 	g->client = NULL;
-	if (g->res.retry_plain && !g->plain_retry) {
+	if (g->res.retry_plain && !g->plain_retry && !g->sts_enforce) {
 		log_warn("event=tls-fallback qid=%s mx=%s reason=\"%s\" "
 		         "note=\"retrying once without TLS\"",
 		    g->a->id, g->mx_used, g->res.reply);
@@ -324,6 +342,9 @@ group_sent(struct client *c, void *arg)
 		return;
 	}
 	group_record(g);
+	if (g->res.code == 0)
+		metrics_count(d->srv->metrics,
+		    strcmp(g->res.tls, "none") != 0 ? M_TLS_OUT : M_PLAIN_OUT);
 	if (g->res.code == 0 && g->res.reusable)
 		idle_put(d, key, c);
 	else
@@ -334,13 +355,44 @@ group_sent(struct client *c, void *arg)
 static void finalize_work(void *arg);
 static void finalize_done(void *arg);
 
+/* Sessions in flight to the destination key (a small linear count). */
+static size_t
+dest_active(const struct delivery *d, const char *key)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->nlive; i++) {
+		const struct attempt *a = d->live[i];
+
+		for (size_t g = 0; g < a->ngroups; g++)
+			n += a->groups[g].client != NULL &&
+			     strcmp(a->groups[g].key, key) == 0;
+	}
+	return n;
+}
+
 static void
 group_done(struct group *g)
 {
 	struct attempt *a = g->a;
 	struct delivery *d = a->d;
+	char key[300];
 
+	snprintf(key, sizeof(key), "%s", g->key);
 	d->active--;
+	/* A place to that destination is free: start a waiting group. */
+	for (size_t i = 0; i < d->nwaiting; i++) {
+		if (strcmp(d->waiting[i]->key, key) == 0) {
+			struct group *w = d->waiting[i];
+
+			memmove(&d->waiting[i], &d->waiting[i + 1],
+			    (d->nwaiting - i - 1) * sizeof(*d->waiting));
+			d->nwaiting--;
+			d->active++;
+			group_try(w);
+			break;
+		}
+	}
 	if (--a->open > 0)
 		return;
 	workers_submit(d->workers, finalize_work, finalize_done, a);
@@ -360,6 +412,13 @@ group_start(struct group *g)
 		g->crcpt[k].addr = a->env.rcpt[g->rcpts[k]].addr;
 	g->msg = (struct client_msg){ a->env.from, g->crcpt, g->nrcpts, a->data,
 		a->len, a->eightbit, a->smtputf8 };
+	if (g->mx.code == 0 && dest_active(a->d, g->key) >= DEST_MAX) {
+		/* Over the per-destination cap: wait for a place. */
+		a->d->waiting = xreallocarray(a->d->waiting, &a->d->capwaiting,
+		    a->d->nwaiting + 1, sizeof(*a->d->waiting));
+		a->d->waiting[a->d->nwaiting++] = g;
+		return;
+	}
 	a->d->active++;
 	if (g->mx.code != 0) {
 		g->res.code = g->mx.code;
@@ -384,6 +443,8 @@ attempt_end(struct attempt *a)
 			d->live[i] = d->live[--d->nlive];
 	if (s != NULL) {
 		s->busy = false;
+		if (a->env.created > 0)
+			s->created = a->env.created;
 		if (a->removed || a->gone)
 			sched_remove(d, a->id);
 		else
@@ -489,6 +550,7 @@ load_done(void *arg)
 	if (dom != NULL && d->gate != NULL && !d->gate(d->gate_arg, dom)) {
 		log_info("event=gate qid=%s domain=%s decision=hold", a->id,
 		    dom);
+		metrics_held(d->srv->metrics, dom);
 		a->next_due = now_s() + GATE_RECHECK;
 		attempt_end(a);
 		return;
@@ -609,6 +671,7 @@ delivery_free(struct delivery *d)
 		attempt_free(a);
 	}
 	free(d->live);
+	free(d->waiting);
 	event_free(d->tick);
 	event_free(d->kick_ev);
 	for (size_t i = 0; i < d->ntls; i++) {
@@ -653,6 +716,17 @@ delivery_queued(struct delivery *d, const char *id, bool ok)
 		return;
 	}
 	delivery_notify(d, id);
+}
+
+void
+delivery_stats(const struct delivery *d, size_t *queued, int64_t *oldest)
+{
+	*queued = d != NULL ? d->ns : 0;
+	*oldest = 0;
+	for (size_t i = 0; d != NULL && i < d->ns; i++)
+		if (d->s[i].created > 0 &&
+		    (*oldest == 0 || d->s[i].created < *oldest))
+			*oldest = d->s[i].created;
 }
 
 void

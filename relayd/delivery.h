@@ -32,6 +32,8 @@ void delivery_notify(struct delivery *d, const char *id);
 void delivery_kick(struct delivery *d);
 /* A DSN the engine submitted was committed (or not). */
 void delivery_queued(struct delivery *d, const char *id, bool ok);
+/* Messages the engine knows and the acceptance time of the oldest (0). */
+void delivery_stats(const struct delivery *d, size_t *queued, int64_t *oldest);
 /*
  * Whether mail from domain may leave now (the gate); set by the gate,
  * NULL means always. arg is passed back.

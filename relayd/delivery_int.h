@@ -32,8 +32,9 @@ struct group {
 	struct client_rcpt *crcpt;
 	struct client_result res;
 	char mx_used[330]; /* "host[ip]" of the last try */
-	int *code;         /* per recipient of the group: final code */
-	char **reply;      /* and reply */
+	bool sts_enforce; /* MTA-STS enforce: TLS with a verified certificate */
+	int *code;        /* per recipient of the group: final code */
+	char **reply;     /* and reply */
 };
 
 struct attempt {

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "keys/keys.h"
+#include "keys/rotation.h"
 #include "relayd/dkim_sign.h"
 
 /* DESIGN.md: the fields signed; From is over-signed. */
@@ -74,10 +75,18 @@ dkim_signer_new(const struct config *cfg)
 	    sign_headers, sizeof(char **));
 	(void)dkim_options(s->lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS,
 	    oversign_headers, sizeof(char **));
-	for (size_t i = 0; i < cfg->ndomains; i++)
-		for (size_t j = 0; j < cfg->domains[i].ndkim; j++)
+	for (size_t i = 0; i < cfg->ndomains; i++) {
+		for (size_t j = 0; j < cfg->domains[i].ndkim; j++) {
+			char buf[64];
+
+			/* A rotation signs with its next selector. */
 			add_selector(s, cfg, cfg->domains[i].name,
-			    cfg->domains[i].dkim[j].selector);
+			    rotation_selector(cfg->state_dir,
+			        cfg->domains[i].name,
+			        cfg->domains[i].dkim[j].selector, buf,
+			        sizeof(buf)));
+		}
+	}
 	return s;
 }
 

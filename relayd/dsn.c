@@ -30,10 +30,13 @@ dsn_status_from_reply(const char *reply, char *dst, size_t dstlen)
 {
 	const char *p = reply;
 	size_t n = 0;
+	bool bare = (p[0] == '4' || p[0] == '5') && p[1] == '.';
 
-	/* "550 5.1.1 text" or "550-5.1.1 text": class.subject.detail. */
-	if (strlen(p) >= 4 && is_digit(p[0]) && (p[3] == ' ' || p[3] == '-')) {
-		p += 4;
+	/* "550 5.1.1 text" or "550-5.1.1 text": class.subject.detail; our
+	 * own reasons may be a bare "4.4.7 text". */
+	if (bare || (strlen(p) >= 4 && is_digit(p[0]) &&
+	                (p[3] == ' ' || p[3] == '-'))) {
+		p += bare ? 0 : 4;
 		if ((p[0] == '2' || p[0] == '4' || p[0] == '5') &&
 		    p[1] == '.' && p[0] == reply[0]) {
 			n = 2;

@@ -12,6 +12,7 @@
 #include "keys/keys.h"
 #include "relayd/delivery.h"
 #include "relayd/gate.h"
+#include "relayd/metrics.h"
 #include "relayd/server.h"
 #include "relayd/worker.h"
 
@@ -119,6 +120,7 @@ update_domain(struct gate *g, const struct domain_report *dr)
 		gd->name = xstrdup(dr->name);
 	}
 	reason_of(dr, why, sizeof(why));
+	metrics_domain(g->srv->metrics, dr, (int64_t)time(NULL));
 	if (!dr->ready_known) {
 		log_info("event=gate domain=%s ready=%s note=\"temporary DNS "
 		         "failure: keeping the last state\" reason=\"%s\"",

@@ -18,6 +18,7 @@
 #include "relayd/queue.h"
 #include "relayd/delivery.h"
 #include "relayd/gate.h"
+#include "relayd/metrics.h"
 #include "relayd/server.h"
 #include "relayd/tls.h"
 
@@ -249,6 +250,9 @@ server_init(struct server *srv, struct event_base *base, struct config *cfg,
 			return -1;
 		srv->nlisteners++;
 	}
+	if (cfg->relay.metrics[0] != '\0' &&
+	    (srv->metrics = metrics_new(srv, e)) == NULL)
+		return -1;
 	if (cfg->relay.control[0] != '\0') {
 		srv->control = control_new(srv, cfg->relay.control, e);
 		if (srv->control == NULL)
@@ -301,6 +305,7 @@ server_cleanup(struct server *srv)
 {
 	conn_free_all(srv);
 	gate_free(srv->gate);
+	metrics_free(srv->metrics);
 	delivery_free(srv->delivery);
 	queue_free(srv->queue);
 	control_free(srv->control);

@@ -58,6 +58,7 @@ struct server {
 	char *queue_path;
 	struct delivery *delivery;
 	struct gate *gate;
+	struct metrics *metrics;
 	struct control *control;
 	bool draining;
 	struct event *sig_hup, *sig_term, *sig_int, *drain_timer;

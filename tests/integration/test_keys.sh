@@ -133,8 +133,8 @@ expect_eq "unknown sub-command" "$rc:$err" \
     "2:postern keys: unknown sub-command \"frobnicate\" (expected generate, list, record or rotate)"
 rc=0; err=$("$POSTERN" keys list "${C[@]}" --zone 2>&1) || rc=$?
 expect_eq "list takes no --zone" "$rc:$err" "2:postern keys: list takes no --domain, --selector or --zone"
-rc=0; err=$("$POSTERN" keys rotate --domain example.com 2>&1) || rc=$?
-expect_eq "rotate not built" "$rc:$err" "2:postern: \`keys rotate\` is not built yet (tracked in issue #4)"
+rc=0; err=$("$POSTERN" keys rotate --domain nope.example "${C[@]}" 2>&1) || rc=$?
+expect_eq "rotate: an unknown domain" "$rc:$err" "2:postern keys rotate: --domain names no configured domain"
 rc=0; err=$("$POSTERN" keys generate -c "$T/nonexistent.yaml" 2>&1) || rc=$?
 expect_eq "missing config: exit" "$rc" 2
 expect_match "missing config: message" "$err" "nonexistent.yaml"

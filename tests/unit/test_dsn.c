@@ -30,6 +30,10 @@ test_status_from_reply(void **state)
 	assert_string_equal(s, "5.0.0");
 	dsn_status_from_reply("550 5.1.10 null MX", s, sizeof(s));
 	assert_string_equal(s, "5.1.10");
+	dsn_status_from_reply("4.4.7 message expired", s, sizeof(s));
+	assert_string_equal(s, "4.4.7");
+	dsn_status_from_reply("4.x", s, sizeof(s));
+	assert_string_equal(s, "4.0.0");
 }
 
 static void
