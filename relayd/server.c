@@ -21,6 +21,7 @@
 #include "relayd/metrics.h"
 #include "relayd/server.h"
 #include "relayd/tls.h"
+#include "relayd/worker.h"
 
 #define SERVER_DRAIN_MAX 60 /* seconds SIGTERM waits for transactions */
 
@@ -265,9 +266,15 @@ server_init(struct server *srv, struct event_base *base, struct config *cfg,
 static int
 server_start(struct server *srv, struct err *e)
 {
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
 	srv->queue = queue_new(srv->base, srv->queue_path, queue_done, srv, e);
 	if (srv->queue == NULL)
 		return -1;
+	/* One signer per core (RSA signing is CPU-bound), 1 to 8. */
+	srv->signers = workers_new(srv->base, ncpu < 1   ? 1
+	                                      : ncpu > 8 ? 8
+	                                                 : (unsigned)ncpu);
 	srv->delivery = delivery_new(srv, e);
 	if (srv->delivery == NULL)
 		return -1;
@@ -303,6 +310,9 @@ server_run(struct server *srv)
 void
 server_cleanup(struct server *srv)
 {
+	if (srv->signers != NULL)
+		workers_free(
+		    srv->signers); /* runs the pending done callbacks */
 	conn_free_all(srv);
 	gate_free(srv->gate);
 	metrics_free(srv->metrics);

@@ -55,6 +55,7 @@ struct server {
 	uint64_t next_conn_id;
 	struct auth_fails *fails;
 	struct queue *queue;
+	struct workers *signers; /* DKIM signing off the loop (conn.c) */
 	char *queue_path;
 	struct delivery *delivery;
 	struct gate *gate;
