@@ -10,13 +10,14 @@
 #include "cli/check.h"
 #include "cli/cli.h"
 #include "common/util.h"
+#include "dnscheck/report.h"
 #include "dnscheck/resolver.h"
 #include "dnscheck/spf.h"
 
 /* postern check ...: the compliance checks of dnscheck/. */
 
 int
-check_resolver(struct cli *cli, const char *cmd, struct config **cfgp,
+cmd_check_resolver(struct cli *cli, const char *cmd, struct config **cfgp,
     struct resolver **rp)
 {
 	struct resolver_opts o;
@@ -48,7 +49,7 @@ check_resolver(struct cli *cli, const char *cmd, struct config **cfgp,
 }
 
 void
-check_print_json(json_t *j)
+cmd_check_print_json(json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 
@@ -73,6 +74,32 @@ spf_print(const struct spf_eval *ev)
 		printf("explanation: %s\n", ev->explanation);
 	printf("lookups: %zu DNS-querying terms, %zu void, %zu DNS queries\n",
 	    ev->lookups, ev->void_lookups, ev->dns_queries);
+}
+
+int
+cmd_check_exit(enum check_status s)
+{
+	return s == CHECK_FAIL        ? EXIT_FAIL
+	       : s == CHECK_TEMPERROR ? EXIT_TEMP
+	                              : EXIT_OK;
+}
+
+void
+cmd_check_print(const struct report *rep, bool json)
+{
+	struct buf out;
+
+	if (json) {
+		json_t *j = report_json(rep);
+
+		cmd_check_print_json(j);
+		json_decref(j);
+		return;
+	}
+	buf_init(&out, 0);
+	if (report_format(rep, &out) == 0)
+		fputs(out.data, stdout);
+	buf_cleanup(&out);
 }
 
 struct spf_args {
@@ -108,6 +135,9 @@ spf_parse_args(struct cli *cli, int argc, char **argv, struct spf_args *a)
 		case 'j':
 			a->json = true;
 			break;
+		case 'h':
+			fputs(CHECK_USAGE, stdout);
+			return CHECK_HELP;
 		default:
 			return cli_usage_error(cli, "check spf",
 			    "usage: check spf --ip IP --sender ADDR [--helo "
@@ -130,12 +160,13 @@ check_spf(struct cli *cli, int argc, char **argv)
 	struct spf_args a = { 0 };
 	struct spf_query q = { 0 };
 	struct config *cfg;
-	struct resolver *r;
+	struct resolver *r = NULL;
 	struct spf_eval ev;
 	int rc;
 
-	if ((rc = spf_parse_args(cli, argc, argv, &a)) != EXIT_OK ||
-	    a.ip == NULL || a.sender == NULL)
+	if ((rc = spf_parse_args(cli, argc, argv, &a)) == CHECK_HELP)
+		return EXIT_OK;
+	if (rc != EXIT_OK || a.ip == NULL || a.sender == NULL)
 		return rc != EXIT_OK ? rc : EXIT_USAGE;
 	if (ip_parse(a.ip, &q.ip) == -1)
 		return cli_usage_error(cli, "check spf",
@@ -143,7 +174,7 @@ check_spf(struct cli *cli, int argc, char **argv)
 	if (strlen(a.sender) > 320)
 		return cli_usage_error(cli, "check spf",
 		    "--sender is longer than 320 characters");
-	if ((rc = check_resolver(cli, "check spf", &cfg, &r)) != EXIT_OK)
+	if ((rc = cmd_check_resolver(cli, "check spf", &cfg, &r)) != EXIT_OK)
 		return rc;
 	q.sender = a.sender;
 	q.helo = a.helo;
@@ -153,7 +184,7 @@ check_spf(struct cli *cli, int argc, char **argv)
 	if (a.json) {
 		json_t *j = spf_eval_json(&ev);
 
-		check_print_json(j);
+		cmd_check_print_json(j);
 		json_decref(j);
 	} else
 		spf_print(&ev);

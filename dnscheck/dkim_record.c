@@ -166,8 +166,8 @@ report_check_dkim(struct resolver *r, const char *domain, const char *selector,
 		    detail, fix);
 		return;
 	}
-	st = dkim_record_check(res->rr[0].text, strlen(res->rr[0].text),
-	    local_b64, why, sizeof(why));
+	st = dkim_record_check(res->rr[0].text, res->rr[0].len, local_b64, why,
+	    sizeof(why));
 	snprintf(detail, sizeof(detail), "%s: %s", name, why);
 	report_add(d, CHECK_DKIM, st, selector, NULL, NULL, detail,
 	    st == CHECK_FAIL ? fix : NULL);

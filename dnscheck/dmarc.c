@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,57 +15,115 @@
 
 struct dmarc_tag_rule {
 	const char *name;
-	const char *const *allowed; /* NULL: free text */
+	const char *const *allowed; /* NULL: check() decides */
+	bool (*check)(const char *v);
+	bool list; /* a ':' separated list of allowed values */
 };
 
 static const char *const policies[] = { "none", "quarantine", "reject", NULL };
 static const char *const aligns[] = { "r", "s", NULL };
+static const char *const fo_values[] = { "0", "1", "d", "s", NULL };
+static const char *const rf_values[] = { "afrf", NULL };
+static const char *const yn_values[] = { "y", "n", NULL };
+static const char *const psd_values[] = { "y", "n", "u", NULL };
+
+static bool
+check_pct(const char *v)
+{
+	uint64_t n;
+
+	return parse_u64(v, 0, 100, &n) == 0;
+}
+
+static bool
+check_ri(const char *v)
+{
+	uint64_t n;
+
+	return parse_u64(v, 0, UINT32_MAX, &n) == 0;
+}
+
+/* rua=/ruf=: "mailto:local@domain[!size]" URIs separated by commas (6.2). */
+static bool
+check_uris(const char *v)
+{
+	const char *p = v;
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		const char *at = memchr(p, '@', n);
+
+		while (n > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		if (n < 8 || strncasecmp(p, "mailto:", 7) != 0 || at == NULL ||
+		    at == p + 7 || at + 1 >= p + n || at[1] == '!')
+			return false;
+		if (p[n] == '\0')
+			return true;
+		p += n + 1;
+	}
+}
 
 static const struct dmarc_tag_rule dmarc_rules[] = {
-	{ "v", NULL },
-	{ "p", policies },
-	{ "sp", policies },
-	{ "adkim", aligns },
-	{ "aspf", aligns },
-	{ "pct", NULL },
-	{ "rua", NULL },
-	{ "ruf", NULL },
-	{ "fo", NULL },
-	{ "rf", NULL },
-	{ "ri", NULL },
-	{ "np", policies },
-	{ "psd", NULL },
-	{ "t", NULL },
+	{ "p", policies, NULL, false },
+	{ "sp", policies, NULL, false },
+	{ "np", policies, NULL, false },
+	{ "adkim", aligns, NULL, false },
+	{ "aspf", aligns, NULL, false },
+	{ "fo", fo_values, NULL, true },
+	{ "rf", rf_values, NULL, true },
+	{ "t", yn_values, NULL, false },
+	{ "psd", psd_values, NULL, false },
+	{ "pct", NULL, check_pct, false },
+	{ "ri", NULL, check_ri, false },
+	{ "rua", NULL, check_uris, false },
+	{ "ruf", NULL, check_uris, false },
 };
+
+/* Whether v (or each ':' part of it, for a list) is an allowed value. */
+static bool
+value_allowed(const struct dmarc_tag_rule *rule, const char *v)
+{
+	size_t n;
+
+	if (rule->check != NULL)
+		return rule->check(v);
+	do {
+		bool ok = false;
+
+		n = rule->list ? strcspn(v, ":") : strlen(v);
+		for (size_t k = 0; rule->allowed[k] != NULL; k++)
+			ok |= strlen(rule->allowed[k]) == n &&
+			      strncmp(rule->allowed[k], v, n) == 0;
+		if (!ok)
+			return false;
+		v += n;
+	} while (*v++ == ':');
+	return true;
+}
 
 /* Check every tag's value; -1 with the reason in dst. */
 static int
 dmarc_validate(const struct taglist *t, char *dst, size_t dstlen)
 {
-	const char *pct = taglist_get(t, "pct");
-	uint64_t v;
-
 	if (t->n == 0 || strcmp(t->v[0].name, "v") != 0 ||
 	    strcmp(t->v[0].value, "DMARC1") != 0)
 		return snprintf(dst, dstlen, "v=DMARC1 must come first"), -1;
-	for (size_t i = 0; i < t->n; i++) {
+	for (size_t i = 1; i < t->n; i++) {
 		const struct dmarc_tag_rule *rule = NULL;
-		bool ok = false;
 
 		for (size_t k = 0; k < NELEM(dmarc_rules); k++)
 			if (strcmp(dmarc_rules[k].name, t->v[i].name) == 0)
 				rule = &dmarc_rules[k];
-		if (rule == NULL || rule->allowed == NULL)
-			continue; /* unknown tags are ignored (6.3) */
-		for (size_t k = 0; rule->allowed[k] != NULL; k++)
-			ok |= strcmp(rule->allowed[k], t->v[i].value) == 0;
-		if (!ok)
+		/* Unknown tags are ignored (6.3). */
+		if (rule != NULL && !value_allowed(rule, t->v[i].value))
 			return snprintf(dst, dstlen, "%s=%s is not valid",
 			           t->v[i].name, t->v[i].value),
 			       -1;
 	}
-	if (pct != NULL && parse_u64(pct, 0, 100, &v) == -1)
-		return snprintf(dst, dstlen, "pct=%s is not 0 to 100", pct), -1;
+	/* 6.6.3: no p= is p=none when rua= is valid, else no policy. */
 	if (taglist_get(t, "p") == NULL && taglist_get(t, "rua") == NULL)
 		return snprintf(dst, dstlen, "no p= tag"), -1;
 	return 0;
@@ -86,7 +145,7 @@ org_domain(const char *domain)
  * first in *text), or -1 on a DNS error. *other: TXT that is not DMARC.
  */
 static int
-dmarc_fetch(struct resolver *r, const char *name, const char **text,
+dmarc_fetch(struct resolver *r, const char *name, const struct dns_rr **text,
     bool *other)
 {
 	char q[600];
@@ -105,7 +164,7 @@ dmarc_fetch(struct resolver *r, const char *name, const char **text,
 		    (t[8] == '\0' || t[8] == ';' || t[8] == ' ' ||
 		        t[8] == '\t')) {
 			if (n++ == 0)
-				*text = t;
+				*text = &res->rr[i];
 		} else if (other != NULL)
 			*other = true;
 	}
@@ -128,7 +187,7 @@ dmarcbis_walk(struct resolver *r, const char *domain, const char *org,
 	dst[0] = '\0';
 	for (; p != NULL && strlen(p + 1) > orglen && labels < 8;
 	     p = strchr(p + 1, '.'), labels++) {
-		const char *text;
+		const struct dns_rr *text;
 
 		if (dmarc_fetch(r, p + 1, &text, NULL) > 0) {
 			snprintf(dst, dstlen,
@@ -194,14 +253,15 @@ dmarc_rua_check(struct resolver *r, const char *domain, const char *rua,
 
 static void
 dmarc_judge(struct resolver *r, const char *domain, const char *found_at,
-    const char *org, const char *text, struct domain_report *d)
+    const char *org, const struct dns_rr *text, struct domain_report *d)
 {
 	char why[300], rua_note[800], bis[400], detail[2400];
 	struct taglist t;
 	struct err e = { "" };
-	const char *p, *sp, *pct, *rua, *adkim, *aspf;
+	const char *p, *sp, *pct, *rua, *ruf, *adkim, *aspf;
+	size_t n;
 
-	if (taglist_parse(text, strlen(text), &t, &e) == -1 ||
+	if (taglist_parse(text->text, text->len, &t, &e) == -1 ||
 	    dmarc_validate(&t, why, sizeof(why)) == -1) {
 		snprintf(detail, sizeof(detail), "_dmarc.%s: %s", found_at,
 		    t.n == 0 && e.msg[0] != '\0' ? e.msg : why);
@@ -215,12 +275,18 @@ dmarc_judge(struct resolver *r, const char *domain, const char *found_at,
 	sp = taglist_get(&t, "sp");
 	pct = taglist_get(&t, "pct");
 	rua = taglist_get(&t, "rua");
+	ruf = taglist_get(&t, "ruf");
 	adkim = taglist_get(&t, "adkim");
 	aspf = taglist_get(&t, "aspf");
 	rua_note[0] = '\0';
 	dmarcbis_walk(r, domain, org, bis, sizeof(bis));
+	/* External report addresses must accept the reports (7.1). */
 	if (rua != NULL)
 		dmarc_rua_check(r, found_at, rua, rua_note, sizeof(rua_note));
+	n = strlen(rua_note);
+	if (ruf != NULL && ruf != rua)
+		dmarc_rua_check(r, found_at, ruf, rua_note + n,
+		    sizeof(rua_note) - n);
 	/* The relay sends as DOMAIN and signs with d=DOMAIN: both align. */
 	snprintf(detail, sizeof(detail),
 	    "_dmarc.%s: p=%s sp=%s pct=%s rua=%s; policy for %s: %s; mail "
@@ -265,7 +331,8 @@ report_check_dmarc(struct resolver *r, const char *domain,
     struct domain_report *d)
 {
 	char *org = org_domain(domain);
-	const char *text = NULL, *at = domain;
+	const struct dns_rr *text = NULL;
+	const char *at = domain;
 	char detail[800];
 	bool other = false;
 	int rc = dmarc_fetch(r, domain, &text, &other);

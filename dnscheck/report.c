@@ -135,7 +135,7 @@ report_dkim_all(const struct report_opts *o, const struct domain_cfg *dom,
 		/* During a key rotation the next selector stands in. */
 		const char *sel = rotation_selector(o->cfg->state_dir,
 		    dom->name, dom->dkim[k].selector, buf, sizeof(buf));
-		struct err e;
+		struct err e = { "the public key could not be encoded" };
 		char *local = NULL;
 
 		if (o->local_key != NULL) {
@@ -183,6 +183,7 @@ int
 report_run(const struct report_opts *o, struct report *out, struct err *e)
 {
 	const struct config *cfg = o->cfg;
+	size_t before = resolver_queries(o->r);
 
 	memset(out, 0, sizeof(*out));
 	if (o->domain != NULL && config_domain(cfg, o->domain) == NULL)
@@ -200,6 +201,7 @@ report_run(const struct report_opts *o, struct report *out, struct err *e)
 		if (d->status > out->status)
 			out->status = d->status;
 	}
+	out->dns_queries = resolver_queries(o->r) - before;
 	return 0;
 }
 
@@ -236,6 +238,21 @@ report_check_lint(struct resolver *r, const char *domain,
 	const char *p;
 
 	spf_lint_run(r, domain, &l);
+	tree_compact(&l.tree, tree, sizeof(tree));
+	snprintf(detail, sizeof(detail),
+	    "SPF uses %zu of %d DNS-querying terms%s%s%s", l.lookups,
+	    SPF_MAX_LOOKUPS,
+	    l.lookups > SPF_MAX_LOOKUPS
+	        ? " (over the limit: every check is a permerror, RFC 7208 "
+	          "4.6.4)"
+	        : "",
+	    tree[0] != '\0' ? ": " : "", tree);
+	report_add(d, CHECK_LINT,
+	    l.lookups > SPF_MAX_LOOKUPS ? CHECK_WARN : CHECK_OK, NULL, NULL,
+	    NULL, detail,
+	    l.lookups > SPF_MAX_LOOKUPS
+	        ? "replace includes by the ip4:/ip6: terms they resolve to"
+	        : NULL);
 	for (p = l.warnings.data; p != NULL && *p != '\0';) {
 		const char *end = strchr(p, '\n');
 		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
@@ -244,14 +261,6 @@ report_check_lint(struct resolver *r, const char *domain,
 		report_add(d, CHECK_LINT, CHECK_WARN, NULL, NULL, NULL, detail,
 		    NULL);
 		p = end != NULL ? end + 1 : p + n;
-	}
-	if (l.warnings.len == 0) {
-		tree_compact(&l.tree, tree, sizeof(tree));
-		snprintf(detail, sizeof(detail),
-		    "SPF uses %zu of %d DNS-querying terms%s%s", l.lookups,
-		    SPF_MAX_LOOKUPS, tree[0] != '\0' ? ": " : "", tree);
-		report_add(d, CHECK_LINT, CHECK_OK, NULL, NULL, NULL, detail,
-		    NULL);
 	}
 	spf_lint_cleanup(&l);
 }

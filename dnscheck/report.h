@@ -57,20 +57,16 @@ struct report {
 	enum check_status status;
 	struct domain_report *domains;
 	size_t n;
+	size_t dns_queries; /* questions sent for this report */
 };
 
 /*
  * The base64 public key of the local private key for domain/selector, or
- * NULL with e (caller frees). keys/ provides it through keys_load() and
- * keys_public_b64(); tests give their own.
+ * NULL with e (caller frees): keys_local_public_b64() of keys/ (arg: the
+ * state_dir); tests may give their own.
  */
 typedef char *report_local_key_fn(void *arg, const char *domain,
     const char *selector, struct err *e);
-
-/* The report_local_key_fn of keys/ (keys_load, keys_public_b64); arg is
- * the state_dir. */
-char *report_local_key_keys(void *arg, const char *domain, const char *selector,
-    struct err *e);
 
 struct report_opts {
 	const struct config *cfg;

@@ -47,6 +47,8 @@ report_json(const struct report *rep)
 		json_array_append_new(doms, o);
 	}
 	json_object_set_new(top, "domains", doms);
+	json_object_set_new(top, "dns_queries",
+	    json_integer((json_int_t)rep->dns_queries));
 	return top;
 }
 

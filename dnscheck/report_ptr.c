@@ -30,9 +30,11 @@ report_check_ptr(struct resolver *r, const struct ipaddr *ip,
 
 	ip_format(ip, ipt, sizeof(ipt));
 	if (ip_is_local(ip)) {
-		report_add(d, CHECK_PTR, CHECK_WARN, NULL, ipt, NULL,
-		    "loopback or private address: PTR not checked (a test "
-		    "set-up?)",
+		snprintf(detail, sizeof(detail),
+		    "%s is a loopback or private address: PTR not checked (a "
+		    "test set-up?)",
+		    ipt);
+		report_add(d, CHECK_PTR, CHECK_WARN, NULL, ipt, NULL, detail,
 		    NULL);
 		return;
 	}

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <ldns/ldns.h>
 
@@ -26,7 +27,11 @@ struct resolver {
 	size_t cap;
 	size_t queries;
 	size_t max_queries;
+	uint64_t deadline_ms; /* 0: none */
 };
+
+static const struct dns_result deadline_result = { DNS_ERROR,
+	"time limit reached", NULL, 0, 0, false };
 
 void
 resolver_opts_default(struct resolver_opts *o)
@@ -142,6 +147,24 @@ resolver_free(struct resolver *r)
 	free(r);
 }
 
+uint64_t
+resolver_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+resolver_set_deadline(struct resolver *r, uint64_t deadline_ms)
+{
+	uint64_t prev = r->deadline_ms;
+
+	r->deadline_ms = deadline_ms;
+	return prev;
+}
+
 size_t
 resolver_queries(const struct resolver *r)
 {
@@ -221,6 +244,7 @@ rr_txt(const ldns_rr *rr, struct dns_rr *out)
 		o += d[0];
 	}
 	out->text[o] = '\0';
+	out->len = o;
 	out->nstrings = ldns_rr_rd_count(rr);
 }
 
@@ -448,6 +472,10 @@ resolver_query(struct resolver *r, const char *name, enum dns_type type)
 			free(key);
 			return &r->cache[i]->res;
 		}
+	if (r->deadline_ms != 0 && resolver_now_ms() >= r->deadline_ms) {
+		free(key);
+		return &deadline_result;
+	}
 	r->cache =
 	    xreallocarray(r->cache, &r->cap, r->ncache + 1, sizeof(*r->cache));
 	c = xcalloc(1, sizeof(*c));

@@ -39,6 +39,7 @@ enum dns_status {
 
 struct dns_rr {
 	char *text;       /* TXT: strings joined; MX/PTR/NS: name, no dot */
+	size_t len;       /* bytes of text (TXT may hold NUL bytes) */
 	struct ipaddr ip; /* A, AAAA */
 	uint16_t pref;    /* MX */
 	size_t nstrings;  /* TXT: character-strings in the record */
@@ -81,6 +82,14 @@ const struct dns_result *resolver_query(struct resolver *r, const char *name,
     enum dns_type type);
 /* The PTR name of ip ("4.3.2.1.in-addr.arpa"); dst of at least 74 bytes. */
 void resolver_reverse_name(const struct ipaddr *ip, char *dst, size_t dstlen);
+/*
+ * After deadline_ms (of resolver_now_ms(); 0: none), questions not in the
+ * cache fail at once with DNS_ERROR "time limit reached" (not cached).
+ * Returns the previous deadline, for restoring it.
+ */
+uint64_t resolver_set_deadline(struct resolver *r, uint64_t deadline_ms);
+/* A monotonic clock in milliseconds. */
+uint64_t resolver_now_ms(void);
 /* Questions sent on the wire so far (cache misses, CNAME hops). */
 size_t resolver_queries(const struct resolver *r);
 /* Text for a status ("NXDOMAIN", "no data", the error). */

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,11 +98,31 @@ static void ERR_PRINTF(2, 3) reason(struct spf_ctx *c, const char *fmt, ...)
 	text_escape(text, strlen(text), c->err_reason, sizeof(c->err_reason));
 }
 
-/* 4.3: labels of 1 to 63 octets, at most 253, at least two labels. */
+/* A top label (7.1): letters, digits, inner hyphens; not all digits. */
+static bool
+toplabel_is_valid(const char *p, size_t n)
+{
+	bool alpha = false;
+
+	if (n == 0 || p[0] == '-' || p[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)p[i]) && p[i] != '-')
+			return false;
+		alpha |= isalpha((unsigned char)p[i]) != 0 || p[i] == '-';
+	}
+	return alpha;
+}
+
+/*
+ * 4.3: labels of 1 to 63 octets, at most 253, at least two labels, and a
+ * real top label (so "[192.0.2.1]" and "1.2.3.4" are not domains).
+ */
 static bool
 domain_is_valid(const char *d)
 {
 	size_t n = strlen(d), label = 0, labels = 0;
+	const char *last = d;
 
 	if (n > 0 && d[n - 1] == '.')
 		n--;
@@ -112,11 +133,12 @@ domain_is_valid(const char *d)
 			if (label == 0 || label > 63)
 				return false;
 			labels++;
+			last = d + i - label;
 			label = 0;
 		} else
 			label++;
 	}
-	return labels >= 2;
+	return labels >= 2 && toplabel_is_valid(last, (size_t)(d + n - last));
 }
 
 static bool
@@ -453,8 +475,7 @@ fetch_record(struct spf_ctx *c, const char *domain, size_t depth,
 		return SPF_TEMPERROR;
 	}
 	for (size_t i = 0; i < res->n; i++)
-		if (spf_record_is_spf(res->rr[i].text,
-		        strlen(res->rr[i].text))) {
+		if (spf_record_is_spf(res->rr[i].text, res->rr[i].len)) {
 			*out = &res->rr[i];
 			found++;
 		}
@@ -499,8 +520,8 @@ explain(struct spf_ctx *c, const struct spf_record *rec, const char *domain)
 	if (res->status != DNS_OK || res->n != 1)
 		return NULL;
 	buf_init(&out, SPF_MAX_EXPAND);
-	if (expand(c, domain, res->rr[0].text, strlen(res->rr[0].text), true,
-	        &out, &e) == 0 &&
+	if (expand(c, domain, res->rr[0].text, res->rr[0].len, true, &out,
+	        &e) == 0 &&
 	    text_is_printable(out.data, out.len))
 		text = buf_steal(&out, NULL);
 	buf_cleanup(&out);
@@ -516,6 +537,18 @@ static const enum spf_result qualifier_results[] = {
 
 static const char *const mres_names[] = { "no match", "match", "temperror",
 	"permerror" };
+
+/* Why the evaluation matched: the term, escaped for printing. */
+static void
+match_reason(struct spf_ctx *c, const char *domain, const struct spf_term *t)
+{
+	char text[600];
+
+	snprintf(text, sizeof(text), "%s: \"%.*s\" matched", domain,
+	    (int)t->text_len, t->text);
+	text_escape(text, strlen(text), c->match_reason,
+	    sizeof(c->match_reason));
+}
 
 /* redirect= (6.1): the target's result; none there is a permerror. */
 static enum spf_result
@@ -565,9 +598,7 @@ eval_record(struct spf_ctx *c, const struct spf_record *rec, const char *domain,
 			enum spf_result r =
 			    qualifier_results[(unsigned char)t->qualifier];
 
-			snprintf(c->match_reason, sizeof(c->match_reason),
-			    "%s: \"%.*s\" matched", domain, (int)t->text_len,
-			    t->text); /* both checked printable by the parser */
+			match_reason(c, domain, t);
 			if (r == SPF_FAIL && explanation != NULL)
 				*explanation = explain(c, rec, domain);
 			return r;
@@ -602,7 +633,7 @@ eval_domain(struct spf_ctx *c, const char *domain, size_t depth,
 	}
 	if ((r = fetch_record(c, domain, depth, &txt)) != SPF_PASS)
 		return r;
-	if (spf_record_parse(txt->text, strlen(txt->text), &rec, &e) == -1) {
+	if (spf_record_parse(txt->text, txt->len, &rec, &e) == -1) {
 		step(c, depth, domain, "record", 6, "permerror: %s", e.msg);
 		reason(c, "%s: %s", domain, e.msg);
 		return SPF_PERMERROR;
@@ -637,6 +668,7 @@ spf_check_host(struct resolver *r, const struct spf_query *q,
 		0, 0xff, 0xff };
 	struct spf_ctx *c = xcalloc(1, sizeof(*c));
 	size_t before = resolver_queries(r);
+	uint64_t deadline = resolver_now_ms() + SPF_MAX_MS, prev;
 	const char *domain;
 
 	memset(out, 0, sizeof(*out));
@@ -655,7 +687,12 @@ spf_check_host(struct resolver *r, const struct spf_query *q,
 	c->now = q->now;
 	sender_setup(c, q);
 	domain = q->domain != NULL ? q->domain : strrchr(c->sender, '@') + 1;
+	/* 4.6.4: bounded time; a tighter deadline of the caller stays. */
+	prev = resolver_set_deadline(r, deadline);
+	if (prev != 0 && prev < deadline)
+		resolver_set_deadline(r, prev);
 	out->result = eval_domain(c, domain, 0, &out->explanation);
+	resolver_set_deadline(r, prev);
 	if (out->result == SPF_PASS || out->result == SPF_FAIL ||
 	    out->result == SPF_SOFTFAIL ||
 	    (out->result == SPF_NEUTRAL && c->match_reason[0] != '\0'))

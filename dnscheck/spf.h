@@ -16,6 +16,7 @@
 #define SPF_MAX_VOID 2      /* void look-ups, 4.6.4 */
 #define SPF_MAX_NAMES 10    /* MX names, PTR names, 4.6.4 */
 #define SPF_MAX_EXPAND 4096 /* bytes a macro-string may expand to */
+#define SPF_MAX_MS 20000    /* elapsed time of one evaluation, 4.6.4 */
 
 enum spf_result {
 	SPF_NONE,
@@ -162,7 +163,7 @@ struct spf_lint {
 	bool type99;         /* a deprecated SPF (type 99) record exists */
 	bool dns_error;      /* some part could not be fetched */
 	struct buf tree;     /* the include tree, "term (count)" a line */
-	struct buf warnings; /* one warning a line; empty: nothing to say */
+	struct buf warnings; /* one warning a line, besides lookups > 10 */
 };
 
 /* Lint domain's record; free with spf_lint_cleanup(). */

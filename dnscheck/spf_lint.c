@@ -69,13 +69,13 @@ walk_target(struct walk *w, const struct spf_term *t, size_t depth)
 }
 
 static int
-walk_record(struct walk *w, const char *domain, const char *text, size_t depth,
-    bool top)
+walk_record(struct walk *w, const char *domain, const char *text, size_t len,
+    size_t depth, bool top)
 {
 	struct spf_record rec;
 	int rc = 0;
 
-	if (spf_record_parse(text, strlen(text), &rec, w->e) == -1)
+	if (spf_record_parse(text, len, &rec, w->e) == -1)
 		return err_prefix(w->e, "%s", domain);
 	for (size_t i = 0; i < rec.n && rc == 0; i++) {
 		const struct spf_term *t = &rec.terms[i];
@@ -102,17 +102,16 @@ walk_record(struct walk *w, const char *domain, const char *text, size_t depth,
 }
 
 /* The one SPF record of domain, or NULL (counted, warned). */
-static const char *
+static const struct dns_rr *
 find_record(struct walk *w, const char *domain, const struct dns_result *res,
     bool top)
 {
-	const char *text = NULL;
+	const struct dns_rr *text = NULL;
 	size_t n = 0;
 
 	for (size_t i = 0; i < res->n; i++)
-		if (spf_record_is_spf(res->rr[i].text,
-		        strlen(res->rr[i].text))) {
-			text = res->rr[i].text;
+		if (spf_record_is_spf(res->rr[i].text, res->rr[i].len)) {
+			text = &res->rr[i];
 			n++;
 		}
 	if (top && w->lint != NULL)
@@ -160,7 +159,7 @@ static int
 walk_domain(struct walk *w, const char *domain, size_t depth, bool top)
 {
 	const struct dns_result *res;
-	const char *text;
+	const struct dns_rr *text;
 
 	if (depth > WALK_MAX_DEPTH)
 		return 0; /* a loop: the count is past the limit already */
@@ -172,7 +171,7 @@ walk_domain(struct walk *w, const char *domain, size_t depth, bool top)
 		lint_top(w, domain, res);
 	if ((text = find_record(w, domain, res, top)) == NULL)
 		return 0;
-	return walk_record(w, domain, text, depth, top);
+	return walk_record(w, domain, text->text, text->len, depth, top);
 }
 
 int
@@ -182,8 +181,9 @@ spf_count_lookups(struct resolver *r, const char *domain, const char *record,
 	struct walk w = { r, NULL, 0, 0, e };
 	int rc;
 
-	rc = record != NULL ? walk_record(&w, domain, record, 0, true)
-	                    : walk_domain(&w, domain, 0, true);
+	rc = record != NULL
+	         ? walk_record(&w, domain, record, strlen(record), 0, true)
+	         : walk_domain(&w, domain, 0, true);
 	*lookups = w.lookups;
 	*voids = w.voids;
 	return rc;
@@ -206,11 +206,6 @@ spf_lint_run(struct resolver *r, const char *domain, struct spf_lint *out)
 	}
 	out->lookups = w.lookups;
 	out->void_lookups = w.voids;
-	if (w.lookups > SPF_MAX_LOOKUPS)
-		warn(&w,
-		    "%zu DNS-querying terms through includes: over %d, "
-		    "every check is a permerror (RFC 7208 4.6.4)",
-		    w.lookups, SPF_MAX_LOOKUPS);
 }
 
 void

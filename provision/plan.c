@@ -190,6 +190,25 @@ plan_spf(const struct plan_opts *o, struct domain_plan *dp)
 	merge_result_cleanup(&m);
 }
 
+/* a and b equal once white space (folding in p=, RFC 6376 3.6.1) is
+ * left out. */
+static bool
+equal_but_space(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == ' ' || *a == '\t' || *a == '\r' || *a == '\n')
+			a++;
+		while (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n')
+			b++;
+		if (*a != *b)
+			return false;
+		if (*a == '\0')
+			return true;
+		a++;
+		b++;
+	}
+}
+
 /* Whether a published DKIM value carries the same key as ours. */
 static bool
 dkim_same_key(const char *published, const char *ours)
@@ -208,8 +227,9 @@ dkim_same_key(const char *published, const char *ours)
 		    taglist_get(&a, "k") != NULL ? taglist_get(&a, "k") : "rsa";
 		kb =
 		    taglist_get(&b, "k") != NULL ? taglist_get(&b, "k") : "rsa";
-		same = strcmp(ka, kb) == 0 &&
-		       strcmp(taglist_get(&a, "p"), taglist_get(&b, "p")) == 0;
+		same =
+		    strcmp(ka, kb) == 0 &&
+		    equal_but_space(taglist_get(&a, "p"), taglist_get(&b, "p"));
 	}
 	taglist_cleanup(&a);
 	taglist_cleanup(&b);

@@ -10,11 +10,11 @@ static const struct provider_ops *const provider_table[] = {
 	[PROVIDER_RFC2136] = &provider_rfc2136_ops,
 	[PROVIDER_POWERDNS] = &provider_powerdns_ops,
 	[PROVIDER_MANUAL] = &provider_manual_ops,
-	[PROVIDER_CLOUDFLARE] = NULL,
-	[PROVIDER_ROUTE53] = NULL,
-	[PROVIDER_AZURE] = NULL,
-	[PROVIDER_DIGITALOCEAN] = NULL,
-	[PROVIDER_GANDI] = NULL,
+	[PROVIDER_CLOUDFLARE] = &provider_cloudflare_ops,
+	[PROVIDER_ROUTE53] = &provider_route53_ops,
+	[PROVIDER_AZURE] = &provider_azure_ops,
+	[PROVIDER_DIGITALOCEAN] = &provider_digitalocean_ops,
+	[PROVIDER_GANDI] = &provider_gandi_ops,
 };
 
 int
@@ -29,8 +29,7 @@ provider_new(const struct config *cfg, const struct provider_cfg *pc,
 		ops = provider_table[pc->type];
 	if (ops == NULL) {
 		err_set(e,
-		    "provider \"%s\": type %s is not built yet (use "
-		    "rfc2136, powerdns or manual)",
+		    "provider \"%s\": type %s is not built in this postern",
 		    pc->name, config_provider_type_name(pc->type));
 		return PROVIDER_ERR_PERM;
 	}

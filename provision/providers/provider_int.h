@@ -16,6 +16,11 @@
 extern const struct provider_ops provider_rfc2136_ops;
 extern const struct provider_ops provider_powerdns_ops;
 extern const struct provider_ops provider_manual_ops;
+extern const struct provider_ops provider_cloudflare_ops;
+extern const struct provider_ops provider_digitalocean_ops;
+extern const struct provider_ops provider_gandi_ops;
+extern const struct provider_ops provider_azure_ops;
+extern const struct provider_ops provider_route53_ops;
 
 /*
  * Ask where qname's zone starts: PROVIDER_OK with *apex set when an SOA

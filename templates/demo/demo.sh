@@ -17,35 +17,7 @@ banner() { printf '\n== %s\n' "$*"; }
 die_demo() { echo "demo: FAILED: $*" >&2; FAILS=$((FAILS + 1)); finish; exit 1; }
 
 banner "A Microsoft 365 customer's DNS (Knot on 127.0.0.1)"
-mkdir -p "$T/zones"
-cat >"$T/zones/example.com.zone" <<'ZONE'
-$ORIGIN example.com.
-$TTL 3600
-@ SOA ns1 hostmaster 2026112801 3600 600 86400 300
-@ NS ns1
-ns1 A 127.0.0.1
-@ MX 0 example-com.mail.protection.outlook.com.
-@ TXT "v=spf1 include:spf.protection.outlook.com -all"
-@ TXT "MS=ms47110815"
-selector1._domainkey CNAME selector1-example-com._domainkey.example.onmicrosoft.com.
-relay A 127.0.0.1
-ZONE
-cat >"$T/zones/127.in-addr.arpa.zone" <<'ZONE'
-$ORIGIN 127.in-addr.arpa.
-$TTL 3600
-@ SOA ns1.example.com. hostmaster.example.com. 1 3600 600 86400 300
-@ NS ns1.example.com.
-1.0.0 PTR relay.example.com.
-ZONE
-cat >"$T/zones/outlook.com.zone" <<'ZONE'
-$ORIGIN outlook.com.
-$TTL 3600
-@ SOA ns1 hostmaster 1 3600 600 86400 300
-@ NS ns1
-ns1 A 127.0.0.1
-spf.protection TXT "v=spf1 ip4:40.92.0.0/15 ip4:40.107.0.0/16 ip4:52.100.0.0/14 ip4:104.47.0.0/17 ip6:2a01:111:f400::/48 ip6:2a01:111:f403::/49 include:spfd.protection.outlook.com -all"
-spfd.protection TXT "v=spf1 ip4:51.4.72.0/24 ip4:51.5.72.0/24 -all"
-ZONE
+write_m365_zones "$T/zones"
 cat >"$T/zones/customer.example.zone" <<'ZONE'
 $ORIGIN customer.example.
 $TTL 3600

@@ -231,3 +231,40 @@ CONF
 		return 1
 	fi
 }
+
+# write_m365_zones DIR: example.com as a Microsoft 365 customer's zone
+# (Microsoft's SPF include, MX to Exchange Online, an MS= verification
+# TXT, Microsoft's DKIM CNAME, relay.example.com at 127.0.0.1), the PTR of
+# 127.0.0.1 to relay.example.com, and outlook.com's SPF include tree.
+write_m365_zones() {
+	local dir=$1
+	mkdir -p "$dir"
+	cat >"$dir/example.com.zone" <<'ZONE'
+$ORIGIN example.com.
+$TTL 3600
+@ IN SOA ns1.example.com. hostmaster.example.com. 1 3600 600 86400 300
+@ IN NS ns1.example.com.
+ns1 IN A 127.0.0.1
+@ 3600 IN MX 0 example-com.mail.protection.outlook.com.
+@ 3600 IN TXT "v=spf1 include:spf.protection.outlook.com -all"
+@ 3600 IN TXT "MS=ms12345678"
+selector1._domainkey IN CNAME selector1-example-com._domainkey.example.onmicrosoft.com.
+relay IN A 127.0.0.1
+ZONE
+	cat >"$dir/127.in-addr.arpa.zone" <<'ZONE'
+$ORIGIN 127.in-addr.arpa.
+$TTL 3600
+@ IN SOA ns1.example.com. hostmaster.example.com. 1 3600 600 86400 300
+@ IN NS ns1.example.com.
+1.0.0 IN PTR relay.example.com.
+ZONE
+	cat >"$dir/outlook.com.zone" <<'ZONE'
+$ORIGIN outlook.com.
+$TTL 3600
+@ IN SOA ns1.outlook.com. hostmaster.outlook.com. 1 3600 600 86400 300
+@ IN NS ns1.outlook.com.
+ns1 IN A 127.0.0.1
+spf.protection IN TXT "v=spf1 ip4:40.92.0.0/15 ip4:40.107.0.0/16 ip4:52.100.0.0/14 ip4:104.47.0.0/17 ip6:2a01:111:f400::/48 ip6:2a01:111:f403::/49 include:spfd.protection.outlook.com -all"
+spfd.protection IN TXT "v=spf1 ip4:51.4.72.0/24 ip4:51.5.72.0/24 -all"
+ZONE
+}

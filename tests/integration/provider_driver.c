@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/config.h"
@@ -13,11 +14,13 @@
  *   provider_driver CONFIG PROVIDER list NAME
  *   provider_driver CONFIG PROVIDER replace NAME [--ttl N] [--current]
  *       [--old 'ZONEFILE-TXT']... [--new 'ZONEFILE-TXT']...
- *       [--new-value VALUE]... [--wait SECONDS]
+ *       [--new-value VALUE]... [--wait SECONDS] [--pause SECONDS]
  *   provider_driver CONFIG PROVIDER delete NAME [--current] [--old ...]...
  * --current takes the set as listed now as "old" (the normal flow), and
  * the new set keeps its TTL unless --ttl says otherwise. Exit: 0 ok,
  * 1 permanent error, 3 temporary, 4 conflict; the error on stderr.
+ * --pause sleeps between finding the zone and the rest (a cached
+ * credential, such as Azure's token, can expire meanwhile).
  */
 
 struct job {
@@ -26,6 +29,7 @@ struct job {
 	char *zone;
 	struct txt_set old, new;
 	bool current, ttl_given;
+	unsigned pause;
 };
 
 static int
@@ -86,6 +90,9 @@ parse_args(struct job *j, int argc, char **argv, struct provider_opts *opts)
 			add_parsed(&j->new, v);
 		else if (strcmp(a, "--new-value") == 0)
 			add_value(&j->new, v);
+		else if (strcmp(a, "--pause") == 0 &&
+		         parse_u64(v, 1, 60, &wait) == 0)
+			j->pause = (unsigned)wait;
 		else if (strcmp(a, "--wait") == 0 &&
 		         parse_u64(v, 1, 600, &wait) == 0)
 			opts->wait_timeout = wait;
@@ -121,6 +128,8 @@ run(struct job *j, struct err *e)
 		printf("%s\n", j->zone);
 		return 0;
 	}
+	if (j->pause > 0)
+		sleep(j->pause);
 	if (strcmp(j->op, "list") == 0 || j->current) {
 		txt_set_cleanup(&j->old);
 		rc = provider_list_txt(j->p, j->zone, j->name, &j->old, e);

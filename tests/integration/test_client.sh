@@ -10,7 +10,7 @@ msg=$'From: crm@example.com\r\nTo: a@example.net\r\nSubject: t\r\n\r\nline 1\r\n
 deliver() { # deliver PORT [driver options] RCPT...
 	local port=$1
 	shift
-	printf '%s' "$msg" | "$D" --port "$port" --timeout 3 "$@"
+	printf '%s' "$msg" | "$D" --port "$port" --timeout 10 "$@"
 }
 
 start_sink plain

@@ -23,8 +23,10 @@ for i in $(seq 1 30); do
 	chats+=($!)
 done
 wait "${chats[@]}"
-sleep 2
-n=$(ss -Htn state established "( dport = :$SINK_PORT )" | wc -l)
+sessions() { ss -Htn state established "( dport = :$SINK_PORT )" | wc -l; }
+for _ in $(seq 1 100); do [ "$(sessions)" -ge 20 ] && break; sleep 0.1; done
+sleep 1 # would a 21st come?
+n=$(sessions)
 expect_eq "20 sessions to the one destination, no more" "$n" 20
 expect_eq "every message is still queued" "$(queue_count)" 30
 finish

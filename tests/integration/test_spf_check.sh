@@ -49,6 +49,21 @@ appendix "v=spf1 mx/30 mx:example.org/30 -all" 192.0.2.129 192.0.2.130 192.0.2.1
 appendix "v=spf1 ptr -all" 192.0.2.10 192.0.2.11 192.0.2.65 192.0.2.66 192.0.2.129 192.0.2.130
 appendix "v=spf1 ip4:192.0.2.128/28 -all" 192.0.2.129 192.0.2.130 192.0.2.140
 expect_eq "ip4:192.0.2.128/28 covers .143" "$(spf 192.0.2.143 x@example.com)" pass
+# A.3: users allowed from anywhere through a DNSBL-style zone
+set_spf "v=spf1 mx include:mobile-users._spf.%{d} include:remote-users._spf.%{d} -all"
+expect_eq "A.3 mary from anywhere" "$(spf 203.0.113.9 mary@example.com)" pass
+expect_eq "A.3 mary+ext (l1r+)" "$(spf 203.0.113.9 mary+spam@example.com)" pass
+expect_eq "A.3 joel from his address" "$(spf 192.168.15.15 joel@example.com)" pass
+expect_eq "A.3 joel from elsewhere" "$(spf 192.168.15.17 joel@example.com)" fail
+expect_eq "A.3 anyone from the MX" "$(spf 192.0.2.129 bob@example.com)" pass
+expect_eq "A.3 anyone else" "$(spf 203.0.113.9 bob@example.com)" fail
+# A.4: -include and De Morgan: in 192.0.2.0/24 AND a validated PTR in example.com
+set_spf "v=spf1 -include:ip4._spf.%{d} -include:ptr._spf.%{d} +all"
+expect_eq "A.4 in the /24 with a PTR" "$(spf 192.0.2.10 x@example.com)" pass
+expect_eq "A.4 in the /24 with a subdomain PTR" "$(spf 192.0.2.65 x@example.com)" pass
+expect_eq "A.4 in the /24, PTR not validated" "$(spf 192.0.2.200 x@example.com)" fail
+expect_eq "A.4 in the /24, PTR elsewhere" "$(spf 192.0.2.140 x@example.com)" fail
+expect_eq "A.4 outside the /24" "$(spf 198.51.100.1 x@example.com)" fail
 set_spf "v=spf1 mx/30 -all"
 expect_eq "mx/30 covers 192.0.2.131" "$(spf 192.0.2.131 x@example.com)" pass
 set_spf "v=spf1 a//64 -all"
@@ -135,6 +150,22 @@ expect_eq "ip6 client and ip4 terms" "$(spf 2001:db8::1 x@split.example.com)" fa
 # IPv4-mapped IPv6 is the IPv4 client
 expect_eq "%{i} of ::ffff:192.0.2.1" "$(spf ::ffff:192.0.2.1 x@ex.example.com)" pass
 expect_eq "::ffff:198.51.100.9" "$(spf ::ffff:198.51.100.9 x@inc.example.com)" pass
+
+# corners of RFC 7208
+expect_eq "NUL in a record: permerror" "$(spf 192.0.2.1 x@nul.example.com)" permerror
+expect_eq "HELO domain literal: none" "$(spf 192.0.2.1 '' '[192.0.2.1]')" none
+expect_eq "sender domain literal: none" "$(spf 192.0.2.1 'x@[192.0.2.1]')" none
+expect_eq "numeric top label: none" "$(spf 192.0.2.1 'x@1.2.3.4')" none
+expect_eq "%% %_ %- in a domain" "$(spf 192.0.2.1 x@spaces.example.com)" pass
+expect_eq ": and / in a domain-spec" "$(spf 192.0.2.1 x@colon.example.com)" pass
+expect_eq ": and / in a domain-spec, v4-mapped" "$(spf ::ffff:192.0.2.1 x@colon.example.com)" pass
+expl() { "$POSTERN" check spf --resolver "127.0.0.1:$KNOT_PORT" --ip "$1" --sender "$2" | sed -n 's/^explanation: //p' || true; }
+expect_eq "upper-case macro URL-escaped" "$(expl 192.0.2.9 'jack&jill=up@upper.example.com')" 'http://example.com/why.html?l=jack%26jill%3Dup'
+expect_eq "redirect: the target's exp" "$(expl 192.0.2.9 x@redexp.example.com)" "192.0.2.9 is not one of expl.example.com's designated mail servers; sender x%40redexp.example.com."
+expect_eq "redirect: not the original's exp" "$(expl 192.0.2.9 x@redexp2.example.com)" ""
+expect_eq "include: the includer's exp" "$(expl 192.0.2.9 x@incexp.example.com)" "Correct!"
+expect_eq "exp name truncated to 253 octets" "$(expl 192.0.2.9 test@somewhat.long.exp.example.com)" "Congratulations!  That was tricky."
+expect_eq "%{p} prefers a subdomain" "$(spf 192.0.2.42 x@pmulti.example.com)" pass
 
 # TCP fallback: the TXT set does not fit a 1232-byte UDP answer
 expect_eq "truncated answer retried over TCP" "$(spf 192.0.2.77 x@big.example.com)" pass

@@ -26,6 +26,11 @@ test_dmarc_valid(void **state)
 	                       "fo=1; ri=86400; future=x;",
 	                     why),
 	    0);
+	assert_int_equal(check("v=DMARC1; p=none; fo=0:1:d:s; rf=afrf; "
+	                       "rua=mailto:a@example.com!10m, "
+	                       "mailto:b@example.net; psd=n; t=y; np=reject",
+	                     why),
+	    0);
 	/* 6.6.3: no p= but a valid rua= is p=none. */
 	assert_int_equal(check("v=DMARC1; rua=mailto:a@example.com", why), 0);
 }
@@ -48,8 +53,18 @@ test_dmarc_invalid(void **state)
 	expect_bad("v=DMARC1; p=maybe", "p=maybe is not valid");
 	expect_bad("v=DMARC1; p=none; sp=all", "sp=all is not valid");
 	expect_bad("v=DMARC1; p=none; adkim=x", "adkim=x is not valid");
-	expect_bad("v=DMARC1; p=none; pct=101", "pct=101 is not 0 to 100");
-	expect_bad("v=DMARC1; p=none; pct=-1", "pct=-1 is not 0 to 100");
+	expect_bad("v=DMARC1; p=none; pct=101", "pct=101 is not valid");
+	expect_bad("v=DMARC1; p=none; pct=-1", "pct=-1 is not valid");
+	expect_bad("v=DMARC1; p=none; rua=https://example.com/r",
+	    "rua=https://example.com/r is not valid");
+	expect_bad("v=DMARC1; p=none; rua=mailto:a@example.com,mailto:x",
+	    "rua=mailto:a@example.com,mailto:x is not valid");
+	expect_bad("v=DMARC1; p=none; ruf=mailto:@example.com",
+	    "ruf=mailto:@example.com is not valid");
+	expect_bad("v=DMARC1; p=none; fo=1:2", "fo=1:2 is not valid");
+	expect_bad("v=DMARC1; p=none; rf=iodef", "rf=iodef is not valid");
+	expect_bad("v=DMARC1; p=none; ri=daily", "ri=daily is not valid");
+	expect_bad("v=DMARC1; p=none; t=maybe", "t=maybe is not valid");
 	expect_bad("v=DMARC1", "no p= tag");
 	expect_bad("v=DMARC1; p=none; p=reject", "tag p appears twice");
 }

@@ -180,6 +180,39 @@ test_name_truncate(void **state)
 	assert_string_equal(name + strlen(name) - 11, "example.com");
 }
 
+/* The planner's count of a record not yet published: no DNS needed when
+ * it has no include/redirect to follow (macros are not followed). */
+static void
+test_count_lookups(void **state)
+{
+	struct resolver_opts o;
+	struct resolver *r;
+	size_t lookups, voids;
+	struct err e;
+
+	(void)state;
+	resolver_opts_default(&o);
+	o.system = false;
+	assert_int_equal(hostport_parse("127.0.0.1:9", 53, true, &o.server, &e),
+	    0);
+	r = resolver_new(&o, &e);
+	assert_non_null(r);
+	assert_int_equal(spf_count_lookups(r, "example.com",
+	                     "v=spf1 a mx ptr exists:x.example.com "
+	                     "include:%{d}.i.example.com ip4:192.0.2.1 -all",
+	                     &lookups, &voids, &e),
+	    0);
+	assert_int_equal(lookups, 5);
+	assert_int_equal(voids, 0);
+	assert_int_equal(resolver_queries(r), 0);
+	assert_int_equal(spf_count_lookups(r, "example.com", "v=spf1 foo",
+	                     &lookups, &voids, &e),
+	    -1);
+	assert_string_equal(e.msg,
+	    "example.com: term \"foo\": unknown mechanism \"foo\"");
+	resolver_free(r);
+}
+
 int
 main(void)
 {
@@ -189,6 +222,7 @@ main(void)
 		cmocka_unit_test(test_record_parse),
 		cmocka_unit_test(test_record_errors),
 		cmocka_unit_test(test_name_truncate),
+		cmocka_unit_test(test_count_lookups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
