@@ -77,6 +77,7 @@ struct conn {
 	bool bdat_last;
 	const char *bdat_refusal;
 	char qid[QUEUE_ID_LEN + 1];
+	size_t qlen;               /* size of the message handed to the queue */
 	struct event *timer;       /* auth failure delay */
 	struct event *close_timer; /* waits for TLS output to drain */
 	struct event *free_ev;     /* deferred free */
@@ -312,6 +313,14 @@ do_mail(struct conn *c, const struct smtp_cmd *cmd)
 		        strlen(c->from.addr)),
 		    gate_why);
 		conn_reply(c, gate_why);
+		return;
+	}
+	if (!queue_has_room(cfg_of(c)->relay.queue.path,
+	        c->from.has_size ? c->from.size : 0)) {
+		log_warn("event=rejected conn=%llu client=%s "
+		         "reason=\"queue file system full\"",
+		    (unsigned long long)c->id, c->ipstr);
+		conn_reply(c, "452 4.3.1 Insufficient system storage");
 		return;
 	}
 	c->s.in_mail = true;
@@ -672,60 +681,112 @@ conn_from_refusal(struct conn *c, const struct msg_info *mi)
 	return "550 5.7.1 From: header address not allowed for this user";
 }
 
-/* Build the message to queue: DKIM-Signature, trace fields, message. */
-static const char *
-conn_build(struct conn *c, const struct msg_info *mi, struct buf *out)
-{
-	struct buf trace;
-	struct err e;
-	char *domain = str_lower(xstrdup(mi->from.domain));
-	int n = 0;
+/*
+ * Signing runs on the server's worker threads, off the event loop: the job
+ * holds everything it needs (the connection may go away meanwhile; it is
+ * found again by id when the job is done).
+ */
+struct sign_job {
+	struct server *srv;
+	uint64_t conn_id;
+	struct snapshot *snap; /* counted reference */
+	char qid[QUEUE_ID_LEN + 1];
+	char *domain;
+	struct buf trace; /* trace fields and the message */
+	struct buf out;   /* signatures, then trace */
+	const char *why;  /* refusal, or NULL */
+};
 
-	buf_init(&trace, 0);
-	if (conn_trace_headers(c, mi, &trace) == -1 ||
-	    buf_append(&trace, c->msg.data, c->msg.len) == -1) {
-		buf_cleanup(&trace);
-		free(domain);
-		return "451 4.3.0 Internal error";
-	}
-	buf_init(out, 0);
-	n = dkim_signer_sign(c->snap->dkim, domain, trace.data, trace.len,
-	    c->qid, out, &e);
+static void
+sign_work(void *arg)
+{
+	struct sign_job *j = arg;
+	struct err e;
+	int n;
+
+	n = dkim_signer_sign(j->snap->dkim, j->domain, j->trace.data,
+	    j->trace.len, j->qid, &j->out, &e);
 	if (n == -1)
 		log_error("event=dkim id=%s domain=%s result=failed "
 		          "error=\"%s\"",
-		    c->qid, domain, e.msg);
+		    j->qid, j->domain, e.msg);
 	else if (n == 0)
 		log_warn("event=dkim id=%s domain=%s result=unsigned "
 		         "reason=\"no DKIM key for the domain\"",
-		    c->qid, domain);
-	free(domain);
-	if (n == -1 || buf_append(out, trace.data, trace.len) == -1) {
-		buf_cleanup(&trace);
-		buf_cleanup(out);
-		return "451 4.7.0 Cannot sign the message; try again later";
+		    j->qid, j->domain);
+	if (n == -1 || buf_append(&j->out, j->trace.data, j->trace.len) == -1)
+		j->why = "451 4.7.0 Cannot sign the message; try again later";
+	buf_cleanup(&j->trace);
+}
+
+static void conn_submit(struct conn *c, struct buf *final);
+static void conn_resume(struct conn *c);
+
+static void
+sign_done(void *arg)
+{
+	struct sign_job *j = arg;
+	struct conn *c = conn_find(j->srv, j->conn_id);
+
+	if (c != NULL && c->state == CONN_WAIT && strcmp(c->qid, j->qid) == 0) {
+		if (j->why != NULL) {
+			log_warn("event=rejected conn=%llu id=%s client=%s "
+			         "reply=\"%s\"",
+			    (unsigned long long)c->id, c->qid, c->ipstr,
+			    j->why);
+			conn_reset(c);
+			conn_set_state(c, CONN_COMMAND);
+			conn_reply(c, j->why);
+			conn_resume(c);
+		} else {
+			conn_submit(c, &j->out);
+		}
 	}
-	buf_cleanup(&trace);
+	buf_cleanup(&j->out);
+	snapshot_unref(j->snap);
+	free(j->domain);
+	free(j);
+}
+
+/* Start signing the message: trace fields built here, the rest on a
+ * worker. NULL, or the refusal. */
+static const char *
+conn_build(struct conn *c, const struct msg_info *mi)
+{
+	struct sign_job *j = xcalloc(1, sizeof(*j));
+
+	buf_init(&j->trace, 0);
+	buf_init(&j->out, 0);
+	if (conn_trace_headers(c, mi, &j->trace) == -1 ||
+	    buf_append(&j->trace, c->msg.data, c->msg.len) == -1) {
+		buf_cleanup(&j->trace);
+		free(j);
+		return "451 4.3.0 Internal error";
+	}
+	j->srv = c->srv;
+	j->conn_id = c->id;
+	j->snap = snapshot_ref(c->snap);
+	memcpy(j->qid, c->qid, sizeof(j->qid));
+	j->domain = str_lower(xstrdup(mi->from.domain));
+	bufferevent_disable(c->bev, EV_READ);
+	conn_set_state(c, CONN_WAIT);
+	workers_submit(c->srv->signers, sign_work, sign_done, j);
 	return NULL;
 }
 
-/* The whole message is in: check it, sign it, hand it to the queue. */
+/* The whole message is in: check it, then sign it (see conn_build). */
 static void
 conn_message(struct conn *c)
 {
-	struct queue_env env;
-	struct msg_info mi;
-	struct buf final;
 	const char *why = NULL;
-	char *data;
-	size_t len;
+	struct msg_info mi;
 
 	queue_id_new(c->qid);
 	if (c->dec.err != DATA_OK)
 		why = data_err_reply(c->dec.err);
 	else if (msg_parse(c->msg.data, c->msg.len, &mi, &why) == 0 &&
 	         (why = conn_from_refusal(c, &mi)) == NULL)
-		why = conn_build(c, &mi, &final);
+		why = conn_build(c, &mi);
 	if (why != NULL) {
 		log_warn("event=rejected conn=%llu id=%s client=%s "
 		         "reply=\"%s\"",
@@ -733,21 +794,29 @@ conn_message(struct conn *c)
 		conn_reset(c);
 		conn_set_state(c, CONN_COMMAND);
 		conn_reply(c, why);
-		return;
 	}
+}
+
+/* The signed message goes to the queue. */
+static void
+conn_submit(struct conn *c, struct buf *final)
+{
+	struct queue_env env;
+	char *data;
+	size_t len;
+
 	memset(&env, 0, sizeof(env));
 	memcpy(env.id, c->qid, sizeof(env.id));
 	env.created = (int64_t)time(NULL);
 	env.state = QUEUE_QUEUED;
-	env.size = final.len;
+	env.size = final->len;
 	env.from = c->from.addr;
 	env.client = c->ipstr;
 	env.user = c->user != NULL ? c->user->name : NULL;
 	for (size_t i = 0; i < c->s.nrcpt; i++)
 		queue_env_add_rcpt(&env, c->rcpt[i]);
-	bufferevent_disable(c->bev, EV_READ);
-	conn_set_state(c, CONN_WAIT);
-	data = buf_steal(&final, &len);
+	data = buf_steal(final, &len);
+	c->qlen = len;
 	queue_submit(c->srv->queue, c->id, &env, data, len);
 	env.from = env.client = env.user = NULL;
 	queue_env_cleanup(&env);
@@ -777,10 +846,20 @@ conn_queued(struct conn *c, const char *id, bool ok)
 
 		snprintf(text, sizeof(text), "250 2.0.0 OK queued as %s", id);
 		conn_reply(c, text);
+	} else if (!queue_has_room(cfg_of(c)->relay.queue.path, c->qlen)) {
+		conn_reply(c, "452 4.3.1 Insufficient system storage");
 	} else {
 		conn_reply(c, "451 4.3.0 Cannot queue the message; try again "
 		              "later");
 	}
+	conn_resume(c);
+}
+
+/* After the wait for the signer or the queue: close when draining, else
+ * read (and run what the client pipelined) again. */
+static void
+conn_resume(struct conn *c)
+{
 	if (c->srv->draining) {
 		conn_close(c, "421 4.3.2 Service shutting down");
 		return;

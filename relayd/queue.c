@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* sync_file_range(2), where there is one */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -397,6 +398,7 @@ struct job {
 	char *env;
 	size_t env_len;
 	bool ok;
+	int fd_msg, fd_env; /* staged, not yet fsynced; -1 when closed */
 	struct job *next;
 };
 
@@ -415,7 +417,13 @@ struct queue {
 	uint64_t batches, messages;
 };
 
-/* Write len bytes to a new file and fsync it. */
+/*
+ * Write len bytes to a new file and start its writeback; the file is fsynced
+ * later by settle() through the descriptor returned (-1 on failure, the
+ * file removed). Starting the writeback of a whole batch before the first
+ * fsync lets the batch share journal commits: every file is still fsynced
+ * on the descriptor that wrote it, before its envelope is committed.
+ */
 static int
 write_file(const char *file, const char *data, size_t len, int flags)
 {
@@ -433,16 +441,17 @@ write_file(const char *file, const char *data, size_t len, int flags)
 			goto fail;
 		off += (size_t)n;
 	}
-	if (fsync(fd) == -1)
-		goto fail;
-	return close(fd);
+#ifdef SYNC_FILE_RANGE_WRITE
+	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint */
+#endif
+	return fd;
 fail:
 	close(fd);
 	unlink(file);
 	return -1;
 }
 
-/* Stage one job: data file and envelope tmp file, both fsynced. */
+/* Stage one job: data file and envelope tmp file written, not yet synced. */
 static void
 stage(struct queue *q, struct job *j)
 {
@@ -450,17 +459,49 @@ stage(struct queue *q, struct job *j)
 
 	queue_file(msg, sizeof(msg), q->path, j->id, "msg");
 	queue_file(tmp, sizeof(tmp), q->path, j->id, "env.tmp");
-	j->ok = write_file(msg, j->msg, j->len, O_EXCL) == 0;
+	j->fd_msg = j->fd_env = -1;
+	j->fd_msg = write_file(msg, j->msg, j->len, O_EXCL);
+	j->ok = j->fd_msg != -1;
 	if (!j->ok) {
 		log_error_errno("event=queue_write id=%s file=%s result=failed",
 		    j->id, msg);
 		return;
 	}
-	j->ok = write_file(tmp, j->env, j->env_len, O_TRUNC) == 0;
+	j->fd_env = write_file(tmp, j->env, j->env_len, O_TRUNC);
+	j->ok = j->fd_env != -1;
 	if (!j->ok) {
 		log_error_errno("event=queue_write id=%s file=%s result=failed",
 		    j->id, tmp);
+		close(j->fd_msg);
+		j->fd_msg = -1;
 		unlink(msg);
+	}
+}
+
+/* fsync and close a staged job's two files; on failure both go. */
+static void
+settle(struct queue *q, struct job *j)
+{
+	char msg[4096], tmp[4096];
+	bool ok = j->ok;
+
+	if (j->fd_msg != -1) {
+		ok = ok && fsync(j->fd_msg) == 0;
+		ok = close(j->fd_msg) == 0 && ok;
+	}
+	if (j->fd_env != -1) {
+		ok = ok && fsync(j->fd_env) == 0;
+		ok = close(j->fd_env) == 0 && ok;
+	}
+	j->fd_msg = j->fd_env = -1;
+	if (j->ok && !ok) {
+		queue_file(msg, sizeof(msg), q->path, j->id, "msg");
+		queue_file(tmp, sizeof(tmp), q->path, j->id, "env.tmp");
+		log_error_errno("event=queue_write id=%s file=%s result=failed",
+		    j->id, msg);
+		unlink(tmp);
+		unlink(msg);
+		j->ok = false;
 	}
 }
 
@@ -479,15 +520,24 @@ commit(struct queue *q, struct job *j)
 	}
 }
 
+#define STAGE_MAX 128
+
 /* The group commit of one batch (see queue.h). */
 static void
 write_batch(struct queue *q, struct job *batch)
 {
 	struct err e;
 	bool dir_ok;
+	size_t n = 0;
 
-	for (struct job *j = batch; j != NULL; j = j->next)
+	/* Two descriptors per staged job: at most STAGE_MAX jobs open. */
+	for (struct job *j = batch, *first = batch; j != NULL; j = j->next) {
 		stage(q, j);
+		if (++n % STAGE_MAX == 0 || j->next == NULL) {
+			for (; first != j->next; first = first->next)
+				settle(q, first);
+		}
+	}
 	dir_ok = fsync_dir(q->path, &e) == 0;
 	for (struct job *j = batch; j != NULL; j = j->next)
 		if (j->ok && dir_ok)

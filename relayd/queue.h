@@ -120,6 +120,12 @@ struct queue;
 typedef void queue_done_fn(uint64_t token, const char *id, bool ok, void *arg);
 
 struct event_base;
+/* Room for a message of need bytes in the queue's file system, keeping
+ * QUEUE_MIN_FREE bytes (and a few inodes) free; true when unknown. A full
+ * queue answers 452 4.3.1 (RFC 3463: mail system full). */
+#define QUEUE_MIN_FREE (256 * 1024)
+bool queue_has_room(const char *path, uint64_t need);
+
 /* Start the writer for path; done is called on base's thread. */
 struct queue *queue_new(struct event_base *base, const char *path,
     queue_done_fn *done, void *arg, struct err *e);

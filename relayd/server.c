@@ -268,12 +268,18 @@ server_init(struct server *srv, struct event_base *base, struct config *cfg,
 static int
 server_start(struct server *srv, struct err *e)
 {
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
 	srv->queue = queue_new(srv->base, srv->queue_path, queue_done, srv, e);
 	if (srv->queue == NULL)
 		return -1;
 	srv->auth_workers = workers_new(srv->base, 2);
 	if (srv->auth_workers == NULL)
 		return err_set(e, "cannot start the password check threads");
+	/* One signer per core (RSA signing is CPU-bound), 1 to 8. */
+	srv->signers = workers_new(srv->base, ncpu < 1   ? 1
+	                                      : ncpu > 8 ? 8
+	                                                 : (unsigned)ncpu);
 	srv->delivery = delivery_new(srv, e);
 	if (srv->delivery == NULL)
 		return -1;
@@ -311,6 +317,9 @@ server_cleanup(struct server *srv)
 {
 	uint64_t batches, messages;
 
+	if (srv->signers != NULL)
+		workers_free(
+		    srv->signers); /* runs the pending done callbacks */
 	conn_free_all(srv);
 	if (srv->auth_workers != NULL)
 		workers_free(srv->auth_workers);

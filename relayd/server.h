@@ -56,6 +56,7 @@ struct server {
 	struct auth_fails *fails;
 	struct workers *auth_workers; /* password checks */
 	struct queue *queue;
+	struct workers *signers; /* DKIM signing off the loop (conn.c) */
 	char *queue_path;
 	struct delivery *delivery;
 	struct gate *gate;

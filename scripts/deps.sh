@@ -7,7 +7,8 @@ PKGS="cmake make gcc clang libclang-rt-14-dev clang-format pkg-config git
  libyaml-dev libevent-dev libopendkim-dev opendkim-tools libpsl-dev
  libcmocka-dev libcrypt-dev
  knot knot-dnsutils pdns-server pdns-backend-sqlite3 sqlite3
- swaks python3 python3-dkim python3-nacl procps iproute2 util-linux curl"
+ swaks python3 python3-dkim python3-nacl procps iproute2 util-linux curl
+ postfix opendkim"
 
 missing=""
 for p in $PKGS; do
@@ -26,7 +27,10 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-# Services installed here (knot, pdns) must not start system instances:
+# postfix (make bench's comparison) must not configure a system instance.
+echo "postfix postfix/main_mailer_type select No configuration" |
+    debconf-set-selections
+# Services installed here (knot, pdns, postfix, opendkim) must not start system instances:
 # the tests start their own on loopback.
 printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 chmod +x /usr/sbin/policy-rc.d

@@ -12,7 +12,10 @@ Other options: --starttls CERT KEY (offer STARTTLS), --no-esmtp (answer
 EHLO with 502), --banner-code 554, --hang-data (accept DATA, never answer
 the end), --reply-lines N (a banner of N lines), --no-8bitmime,
 --no-smtputf8, --chunking (offer CHUNKING and accept BDAT), --max-size N,
---bad-tls (STARTTLS whose handshake fails).
+--bad-tls (STARTTLS whose handshake fails), --drop-data N (the first N
+messages: the connection is closed halfway through DATA, without a reply),
+--delay-data SECS (wait that long after the final dot; store and reply
+only if the client is still there).
 Prints "PORT=N" once listening. Stops on SIGTERM.
 """
 import argparse
@@ -26,6 +29,7 @@ import sys
 
 seen_once = set()
 connections = [0]
+dropped = [0]
 
 
 class Session:
@@ -105,10 +109,15 @@ class Session:
             return
         await self.send("354 go ahead")
         buf = bytearray()
+        drop = dropped[0] < self.a.drop_data
         while True:
             line = await self.r.readline()
             if not line:
                 raise ConnectionError("eof in data")
+            if drop and len(buf) > 512:
+                dropped[0] += 1
+                self.w.close()
+                raise ConnectionError("dropped in DATA on purpose")
             if line == b".\r\n":
                 break
             if line.startswith(b"."):
@@ -116,6 +125,10 @@ class Session:
             buf += line
         if self.a.hang_data:
             await asyncio.sleep(3600)
+        if self.a.delay_data:
+            await asyncio.sleep(self.a.delay_data)
+            if self.r.at_eof():  # the client went away: not acknowledged
+                raise ConnectionError("client went away before the reply")
         self.store(bytes(buf))
         await self.send("250 2.0.0 queued as %d" % len(buf))
         self.reset()
@@ -206,6 +219,8 @@ async def main():
     p.add_argument("--banner-code", type=int, default=220)
     p.add_argument("--reply-lines", type=int, default=1)
     p.add_argument("--max-size", type=int, default=52428800)
+    p.add_argument("--drop-data", type=int, default=0)
+    p.add_argument("--delay-data", type=float, default=0)
     a = p.parse_args()
 
     async def handle(reader, writer):
