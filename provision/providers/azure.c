@@ -58,18 +58,7 @@ az_errtext(const char *body, size_t len)
 static json_t *
 az_load(const char *body, size_t len, struct err *e)
 {
-	json_error_t je;
-	json_t *j = json_loadb(body, len, 0, &je);
-
-	if (j == NULL)
-		return err_set(e, "malformed JSON from the API: %s (line %d)",
-		           je.text, je.line),
-		       NULL;
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return err_set(e, "the answer is not a JSON object"), NULL;
-	}
-	return j;
+	return http_json_load(body, len, JSON_OBJECT, e);
 }
 
 int

@@ -99,15 +99,12 @@ int
 cf_decode_list(const char *body, size_t len, bool records,
     struct cloud_items *out, struct err *e)
 {
-	json_error_t je;
-	json_t *j = json_loadb(body, len, 0, &je), *res, *x, *tp;
+	json_t *j = http_json_load(body, len, -1, e), *res, *x, *tp;
 	size_t i;
 	int rc = PROVIDER_OK;
 
 	if (j == NULL)
-		return err_set(e, "malformed JSON from the API: %s (line %d)",
-		           je.text, je.line),
-		       PROVIDER_ERR_PERM;
+		return PROVIDER_ERR_PERM;
 	if ((res = cf_envelope(j, body, len, e)) == NULL) {
 		json_decref(j);
 		return PROVIDER_ERR_PERM;

@@ -70,15 +70,12 @@ do_decode_list(const char *body, size_t len, bool records,
     struct cloud_items *out, struct err *e)
 {
 	const char *key = records ? "domain_records" : "domains";
-	json_error_t je;
-	json_t *j = json_loadb(body, len, 0, &je), *arr, *x, *next;
+	json_t *j = http_json_load(body, len, -1, e), *arr, *x, *next;
 	size_t i;
 	int rc = 0;
 
 	if (j == NULL)
-		return err_set(e, "malformed JSON from the API: %s (line %d)",
-		           je.text, je.line),
-		       PROVIDER_ERR_PERM;
+		return PROVIDER_ERR_PERM;
 	arr = json_object_get(j, key);
 	if (!json_is_array(arr))
 		rc = err_set(e, "the answer has no \"%s\" array", key);

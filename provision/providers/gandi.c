@@ -63,18 +63,10 @@ gandi_errtext(const char *body, size_t len)
 static json_t *
 gandi_array(const char *body, size_t len, size_t *n, struct err *e)
 {
-	json_error_t je;
-	json_t *j = json_loadb(body, len, 0, &je);
+	json_t *j = http_json_load(body, len, JSON_ARRAY, e);
 
-	if (j == NULL)
-		return err_set(e, "malformed JSON from the API: %s (line %d)",
-		           je.text, je.line),
-		       NULL;
-	if (!json_is_array(j)) {
-		json_decref(j);
-		return err_set(e, "the answer is not a JSON array"), NULL;
-	}
-	*n = json_array_size(j);
+	if (j != NULL)
+		*n = json_array_size(j);
 	return j;
 }
 

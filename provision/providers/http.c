@@ -3,6 +3,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "common/util.h"
 #include "provision/provider.h"
 #include "provision/providers/http.h"
@@ -292,4 +294,24 @@ http_escape(struct http_client *h, const char *s)
 	out = xstrdup(c != NULL ? c : "");
 	curl_free(c);
 	return out;
+}
+
+json_t *
+http_json_load(const char *body, size_t len, int want, struct err *e)
+{
+	json_error_t je;
+	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+
+	if (j == NULL) {
+		err_set(e, "malformed JSON from the API: %s (line %d)", je.text,
+		    je.line);
+		return NULL;
+	}
+	if (want >= 0 && json_typeof(j) != (json_type)want) {
+		err_set(e, "the answer is not a JSON %s",
+		    want == JSON_ARRAY ? "array" : "object");
+		json_decref(j);
+		return NULL;
+	}
+	return j;
 }

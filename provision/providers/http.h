@@ -72,5 +72,12 @@ char *http_escape(struct http_client *h, const char *s);
 uint64_t http_parse_retry_after(const char *v, size_t len);
 /* A short, printable rendering of an error body (no JSON): caller frees. */
 char *http_body_excerpt(const char *body, size_t len);
+/*
+ * Parse an API answer as JSON (duplicate keys refused) whose top level is
+ * want (JSON_OBJECT or JSON_ARRAY; -1: any). NULL and e otherwise; caller
+ * decrefs.
+ */
+struct json_t *http_json_load(const char *body, size_t len, int want,
+    struct err *e);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "common/buf.h"
 #include "common/util.h"
+#include "provision/providers/http.h"
 #include "provision/providers/powerdns_json.h"
 
 #define PDNS_ERROR_MAX 300 /* characters of an API error kept in messages */
@@ -34,13 +35,7 @@ pdns_in_zone(const char *name, const char *zone)
 static json_t *
 pdns_load(const char *body, size_t len, struct err *e)
 {
-	json_error_t je;
-	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-
-	if (root == NULL)
-		err_set(e, "malformed JSON from the API: %s (line %d)", je.text,
-		    je.line);
-	return root;
+	return http_json_load(body, len, -1, e);
 }
 
 /* Keep z when it holds fqdn and is longer than the best so far. */
