@@ -367,7 +367,7 @@ attempt_finalize(struct attempt *a, const struct config *cfg)
 }
 
 void
-attempt_free(struct attempt *a)
+attempt_drop_groups(struct attempt *a)
 {
 	for (size_t g = 0; g < a->ngroups; g++) {
 		struct group *gr = &a->groups[g];
@@ -381,6 +381,14 @@ attempt_free(struct attempt *a)
 		mx_result_cleanup(&gr->mx);
 	}
 	free(a->groups);
+	a->groups = NULL;
+	a->ngroups = 0;
+}
+
+void
+attempt_free(struct attempt *a)
+{
+	attempt_drop_groups(a);
 	queue_env_cleanup(&a->env);
 	queue_env_cleanup(&a->dsn_env);
 	free(a->data);

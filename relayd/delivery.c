@@ -551,9 +551,19 @@ load_done(void *arg)
 		log_info("event=gate qid=%s domain=%s decision=hold", a->id,
 		    dom);
 		metrics_held(d->srv->metrics, dom);
-		a->next_due = now_s() + GATE_RECHECK;
-		attempt_end(a);
-		return;
+		int64_t expires =
+		    a->env.created + (int64_t)a->snap->cfg->relay.queue.max_age;
+
+		if (a->now < expires) {
+			/* Look again soon, and no later than its expiry. */
+			a->next_due = now_s() + GATE_RECHECK < expires
+			                  ? now_s() + GATE_RECHECK
+			                  : expires;
+			attempt_end(a);
+			return;
+		}
+		/* Held past relay.queue.max_age: finalize bounces it. */
+		attempt_drop_groups(a);
 	}
 	a->open = a->ngroups;
 	if (a->ngroups == 0) {

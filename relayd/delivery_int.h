@@ -64,6 +64,8 @@ struct attempt {
 void attempt_load(struct attempt *a, const struct config *cfg);
 void attempt_finalize(struct attempt *a, const struct config *cfg);
 void attempt_free(struct attempt *a);
+/* Forget the attempt's destinations (nothing will be sent this time). */
+void attempt_drop_groups(struct attempt *a);
 /* The earliest next_attempt of env's pending recipients (INT64_MAX: none). */
 int64_t attempt_env_due(const struct queue_env *env);
 
