@@ -5,18 +5,7 @@
 source "$SOURCE_DIR/tests/integration/lib.sh"
 : "${PROVIDER_DRIVER:?}"
 
-mkdir -p "$T/zones"
-cat >"$T/zones/example.com.zone" <<'ZONE'
-$ORIGIN example.com.
-$TTL 3600
-@ IN SOA ns1.example.com. hostmaster.example.com. 1 3600 600 86400 300
-@ IN NS ns1.example.com.
-ns1 IN A 127.0.0.1
-@ 3600 IN MX 0 example-com.mail.protection.outlook.com.
-@ 3600 IN TXT "v=spf1 include:spf.protection.outlook.com -all"
-@ 3600 IN TXT "MS=ms12345678"
-selector1._domainkey IN CNAME selector1-example-com._domainkey.example.onmicrosoft.com.
-ZONE
+write_m365_zones "$T/zones"
 start_knot "$T/zones"
 
 # A server that never answers (UDP and TCP) for the timeout case.
