@@ -144,3 +144,22 @@ check_secrets() { # SECRET...
 		fi
 	done
 }
+
+# cloud_config NAME: $T/postern.yaml for example.com through provider NAME;
+# the providers: entries come on standard input.
+cloud_config() {
+	cat >"$T/postern.yaml" <<YAML
+state_dir: $T/state
+relay:
+  hostname: relay.example.com
+  public_ips: [50.60.70.80]
+  listen:
+    - { address: "127.0.0.1:2525", tls: none, auth: none }
+domains:
+  - name: example.com
+    provider: $1
+    dkim: [ { selector: pst1, algorithm: rsa-2048 } ]
+providers:
+YAML
+	cat >>"$T/postern.yaml"
+}

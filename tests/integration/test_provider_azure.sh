@@ -26,18 +26,7 @@ FAKE_AZURE_CLIENT_SECRET=$SECRET start_fake azure "$T/seed" --tenant tenant-1 \
     --token-lifetime 3
 export AZ_SECRET=$SECRET
 
-cat >"$T/postern.yaml" <<YAML
-state_dir: $T/state
-relay:
-  hostname: relay.example.com
-  public_ips: [50.60.70.80]
-  listen:
-    - { address: "127.0.0.1:2525", tls: none, auth: none }
-domains:
-  - name: example.com
-    provider: az
-    dkim: [ { selector: pst1, algorithm: rsa-2048 } ]
-providers:
+cloud_config az <<YAML
   az: { type: azure, tenant_id: tenant-1, client_id: app-1, client_secret: "\${AZ_SECRET}",
         subscription_id: $SUB, resource_group: dns-rg,
         endpoint: "$FAKE_URL", login_endpoint: "$FAKE_URL/", timeout: 2s }

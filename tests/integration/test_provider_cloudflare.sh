@@ -23,18 +23,7 @@ EOF
 FAKE_CLOUDFLARE_TOKEN=$TOKEN start_fake cloudflare "$T/seed"
 export CF_TOKEN=$TOKEN
 
-cat >"$T/postern.yaml" <<YAML
-state_dir: $T/state
-relay:
-  hostname: relay.example.com
-  public_ips: [50.60.70.80]
-  listen:
-    - { address: "127.0.0.1:2525", tls: none, auth: none }
-domains:
-  - name: example.com
-    provider: cf
-    dkim: [ { selector: pst1, algorithm: rsa-2048 } ]
-providers:
+cloud_config cf <<YAML
   cf: { type: cloudflare, api_token: "\${CF_TOKEN}", endpoint: "$FAKE_URL/client/v4/", timeout: 2s }
   cfbad: { type: cloudflare, api_token: "not-the-token", endpoint: "$FAKE_URL/client/v4", timeout: 2s }
 YAML

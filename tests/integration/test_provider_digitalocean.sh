@@ -23,18 +23,7 @@ EOF
 FAKE_DIGITALOCEAN_TOKEN=$TOKEN start_fake digitalocean "$T/seed"
 export DO_TOKEN=$TOKEN
 
-cat >"$T/postern.yaml" <<YAML
-state_dir: $T/state
-relay:
-  hostname: relay.example.com
-  public_ips: [50.60.70.80]
-  listen:
-    - { address: "127.0.0.1:2525", tls: none, auth: none }
-domains:
-  - name: example.com
-    provider: dgo
-    dkim: [ { selector: pst1, algorithm: rsa-2048 } ]
-providers:
+cloud_config dgo <<YAML
   dgo: { type: digitalocean, token: "\${DO_TOKEN}", endpoint: "$FAKE_URL/v2", timeout: 2s }
   dobad: { type: digitalocean, token: "not-the-token", endpoint: "$FAKE_URL/v2/", timeout: 2s }
 YAML

@@ -24,18 +24,7 @@ EOF
 FAKE_GANDI_TOKEN=$TOKEN start_fake gandi "$T/seed"
 export GANDI_PAT=$TOKEN
 
-cat >"$T/postern.yaml" <<YAML
-state_dir: $T/state
-relay:
-  hostname: relay.example.com
-  public_ips: [50.60.70.80]
-  listen:
-    - { address: "127.0.0.1:2525", tls: none, auth: none }
-domains:
-  - name: example.com
-    provider: gd
-    dkim: [ { selector: pst1, algorithm: rsa-2048 } ]
-providers:
+cloud_config gd <<YAML
   gd: { type: gandi, token: "\${GANDI_PAT}", endpoint: "$FAKE_URL/v5/livedns", timeout: 2s }
   gdbad: { type: gandi, token: "not-the-token", endpoint: "$FAKE_URL/v5/livedns/", timeout: 2s }
 YAML

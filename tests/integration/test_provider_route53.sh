@@ -32,18 +32,7 @@ export R53_AK=$AK R53_SK=$SK
 # awsenv takes its credentials from these (as the AWS tools do).
 export AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK
 
-cat >"$T/postern.yaml" <<YAML
-state_dir: $T/state
-relay:
-  hostname: relay.example.com
-  public_ips: [50.60.70.80]
-  listen:
-    - { address: "127.0.0.1:2525", tls: none, auth: none }
-domains:
-  - name: example.com
-    provider: aws
-    dkim: [ { selector: pst1, algorithm: rsa-2048 } ]
-providers:
+cloud_config aws <<YAML
   aws: { type: route53, access_key_id: "\${R53_AK}", secret_access_key: "\${R53_SK}",
          endpoint: "$FAKE_URL", timeout: 2s }
   awsenv: { type: route53, endpoint: "$FAKE_URL/", timeout: 2s }
