@@ -54,8 +54,6 @@ dns_check(struct loader *ld, yaml_node_t *n, void *obj)
 	struct dns_cfg *d = obj;
 	struct err e;
 
-	if (ld == NULL)
-		return;
 	d->resolver_system = strcmp(d->resolver, "system") == 0;
 	if (!d->resolver_system &&
 	    hostport_parse(d->resolver, 53, true, &d->resolver_hp, &e) == -1)
@@ -185,8 +183,6 @@ queue_check(struct loader *ld, yaml_node_t *n, void *obj)
 {
 	struct queue_cfg *q = obj;
 
-	if (ld == NULL)
-		return;
 	if (q->retry.n == 0)
 		cfg_key_error(ld, n, "retry",
 		    "expected at least one interval, such as [5m, 30m, 1h]");
@@ -251,8 +247,6 @@ route_check(struct loader *ld, yaml_node_t *n, void *obj)
 	struct route_cfg *r = obj;
 	struct err e;
 
-	if (ld == NULL)
-		return;
 	for (size_t i = 0; i < r->domains.n; i++) {
 		str_lower(r->domains.v[i]);
 		if (!route_domain_is_valid(r->domains.v[i]))
@@ -296,7 +290,7 @@ gate_check(struct loader *ld, yaml_node_t *n, void *obj)
 {
 	struct gate_cfg *g = obj;
 
-	if (ld != NULL && g->interval == 0)
+	if (g->interval == 0)
 		cfg_key_error(ld, n, "interval",
 		    "expected a duration greater than 0");
 }
@@ -372,8 +366,6 @@ relay_check(struct loader *ld, yaml_node_t *n, void *obj)
 {
 	struct relay_cfg *r = obj;
 
-	if (ld == NULL)
-		return;
 	relay_addresses(ld, n, r);
 	relay_listeners(ld, n, r);
 	if ((r->tls.certificate == NULL) != (r->tls.key == NULL))
@@ -466,8 +458,6 @@ spf_check(struct loader *ld, yaml_node_t *n, void *obj)
 {
 	struct spf_cfg *s = obj;
 
-	if (ld == NULL)
-		return;
 	if (strcmp(s->all, "+all") == 0)
 		cfg_key_error(ld, n, "all",
 		    "refusing \"+all\": it authorises every host on the "
@@ -534,8 +524,6 @@ dmarc_check(struct loader *ld, yaml_node_t *n, void *obj)
 {
 	struct dmarc_cfg *d = obj;
 
-	if (ld == NULL)
-		return;
 	dmarc_uri_check(ld, n, "rua", d->rua);
 	dmarc_uri_check(ld, n, "ruf", d->ruf);
 }
@@ -616,7 +604,7 @@ tsig_check(struct loader *ld, yaml_node_t *n, void *obj)
 {
 	struct tsig_cfg *t = obj;
 
-	if (ld == NULL || t->algorithm == NULL)
+	if (t->algorithm == NULL)
 		return;
 	for (size_t i = 0; tsig_alg_names[i] != NULL; i++)
 		if (strcmp(t->algorithm, tsig_alg_names[i]) == 0)
@@ -666,8 +654,6 @@ provider_check(struct loader *ld, yaml_node_t *n, void *obj)
 	struct provider_cfg *p = obj;
 	struct err e;
 
-	if (ld == NULL)
-		return;
 	if (p->endpoint != NULL && !is_http_url(p->endpoint))
 		cfg_key_error(ld, n, "endpoint",
 		    "expected an http:// or https:// URL, got \"%s\"",
@@ -707,7 +693,7 @@ route53_check(struct loader *ld, yaml_node_t *n, void *obj)
 	};
 
 	provider_check(ld, n, obj);
-	for (size_t i = 0; ld != NULL && i < NELEM(vars); i++) {
+	for (size_t i = 0; i < NELEM(vars); i++) {
 		char **f = (char **)((char *)p + vars[i].off);
 		const char *v = getenv(vars[i].env);
 
@@ -894,7 +880,7 @@ notify_check(struct loader *ld, yaml_node_t *n, void *obj)
 {
 	struct notify_cfg *nc = obj;
 
-	for (size_t i = 0; ld != NULL && i < nc->webhooks.n; i++)
+	for (size_t i = 0; i < nc->webhooks.n; i++)
 		if (!is_http_url(nc->webhooks.v[i]))
 			cfg_item_error(ld, n, "webhooks", i,
 			    "expected an http:// or https:// URL, "
