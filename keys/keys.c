@@ -355,6 +355,12 @@ keys_signing_key(const struct dkim_key *k, size_t *len)
 	return k->signing;
 }
 
+EVP_PKEY *
+keys_pkey(const struct dkim_key *k)
+{
+	return k->pkey;
+}
+
 /* Base64 without line breaks; caller frees. */
 static char *
 keys_b64(const unsigned char *data, size_t len)

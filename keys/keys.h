@@ -42,6 +42,8 @@ int keys_bits(const struct dkim_key *k);
  * for Ed25519 whatever libopendkim needs), borrowed until keys_free().
  */
 const unsigned char *keys_signing_key(const struct dkim_key *k, size_t *len);
+/* The parsed key, borrowed until keys_free(). */
+struct evp_pkey_st *keys_pkey(const struct dkim_key *k);
 /* The base64 public key of the p= tag; caller frees. */
 char *keys_public_b64(const struct dkim_key *k);
 /* The TXT value "v=DKIM1; k=rsa; p=..."; caller frees. */

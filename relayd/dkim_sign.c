@@ -1,8 +1,12 @@
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <opendkim/dkim.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -22,6 +26,8 @@ struct sel {
 	struct dkim_key *key;
 	unsigned char *pem; /* NUL-terminated copy for dkim_sign(); wiped */
 	size_t pem_len;
+	EVP_PKEY *pkey; /* the parsed key handed to libopendkim */
+	bool keeps_ref; /* libopendkim does not free it: we do */
 };
 
 struct dkim_signer {
@@ -29,6 +35,84 @@ struct dkim_signer {
 	struct sel *sel;
 	size_t nsel;
 };
+
+/*
+ * libopendkim takes the key as PEM text and parses it again for every
+ * message (PEM_read_bio_PrivateKey() in dkim_privkey_load()). With OpenSSL 3
+ * that parse, and the RSA blinding a new key object sets up again, cost
+ * four times the signature itself. And Debian 12's libopendkim
+ * (2.11.0~beta2) never frees an Ed25519 key it parsed, nor that key's
+ * 64-octet signature buffer: 1.2 KiB per message (fixed upstream).
+ *
+ * So, only on a thread that is inside sign_one(), the parse hands over a new
+ * reference to the key parsed once at start (every other caller gets the
+ * real parse); libopendkim's own allocations for that message (the
+ * allocator given to dkim_init()) are tracked, and what dkim_free() leaves
+ * behind is freed; and where a first signature shows that libopendkim keeps
+ * its reference to the key (probe_keeps_ref()), that reference is dropped
+ * for it after dkim_free().
+ */
+struct allocs {
+	void **p;
+	size_t n, cap;
+};
+
+static _Thread_local EVP_PKEY *tl_key;         /* the next parse's answer */
+static _Thread_local struct allocs *tl_allocs; /* this message's */
+
+EVP_PKEY *
+PEM_read_bio_PrivateKey(BIO *bp, EVP_PKEY **x, pem_password_cb *cb, void *u)
+{
+	EVP_PKEY *k = tl_key;
+
+	if (k != NULL && x == NULL) {
+		tl_key = NULL;
+		return k;
+	}
+	return PEM_read_bio_PrivateKey_ex(bp, x, cb, u, NULL, NULL);
+}
+
+static void *
+track_malloc(void *closure, size_t n)
+{
+	struct allocs *a = tl_allocs;
+	void *p = malloc(n);
+
+	(void)closure;
+	if (p == NULL || a == NULL)
+		return p;
+	if (a->n == a->cap) {
+		size_t cap = a->cap == 0 ? 64 : a->cap * 2;
+		void **np = realloc(a->p, cap * sizeof(*np));
+
+		if (np == NULL) {
+			free(p);
+			return NULL;
+		}
+		a->p = np;
+		a->cap = cap;
+	}
+	a->p[a->n++] = p;
+	return p;
+}
+
+static void
+track_free(void *closure, void *p)
+{
+	struct allocs *a = tl_allocs;
+
+	(void)closure;
+	/* Most blocks go in the reverse order they came. */
+	for (size_t i = a != NULL ? a->n : 0; i-- > 0;) {
+		if (a->p[i] == p) {
+			a->p[i] = a->p[--a->n];
+			break;
+		}
+	}
+	free(p);
+}
+
+static bool probe_keeps_ref(struct dkim_signer *s, struct sel *sel);
 
 /* Load one selector's key into s; logged and skipped on failure. */
 static void
@@ -58,6 +142,8 @@ add_selector(struct dkim_signer *s, const struct config *cfg,
 	memcpy(n->pem, k, len);
 	n->pem[len] = '\0';
 	n->pem_len = len;
+	n->pkey = keys_pkey(key);
+	n->keeps_ref = probe_keeps_ref(s, n);
 	log_info("event=dkim_key domain=%s selector=%s algorithm=%s "
 	         "result=loaded",
 	    domain, selector, config_key_alg_name(keys_alg(key)));
@@ -68,7 +154,7 @@ dkim_signer_new(const struct config *cfg)
 {
 	struct dkim_signer *s = xcalloc(1, sizeof(*s));
 
-	s->lib = dkim_init(NULL, NULL);
+	s->lib = dkim_init(track_malloc, track_free);
 	if (s->lib == NULL)
 		die(3, "BUG: dkim_init failed");
 	(void)dkim_options(s->lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS,
@@ -165,11 +251,13 @@ append_sig(struct buf *out, const unsigned char *v, size_t len)
 	return buf_append(out, "\r\n", 2);
 }
 
-/* One signature by sel. */
+/* One signature by sel with key (see PEM_read_bio_PrivateKey above). */
 static int
-sign_one(struct dkim_signer *s, const struct sel *sel, const char *msg,
-    size_t len, const char *qid, struct buf *out, struct err *e)
+sign_one(struct dkim_signer *s, const struct sel *sel, EVP_PKEY *key,
+    const char *msg, size_t len, const char *qid, struct buf *out,
+    struct err *e)
 {
+	struct allocs allocs = { 0 };
 	dkim_alg_t alg = keys_alg(sel->key) == KEY_ALG_ED25519
 	                     ? DKIM_SIGN_ED25519SHA256
 	                     : DKIM_SIGN_RSASHA256;
@@ -179,12 +267,16 @@ sign_one(struct dkim_signer *s, const struct sel *sel, const char *msg,
 	DKIM *d;
 	int rc = 0;
 
+	tl_allocs = &allocs;
+	tl_key = EVP_PKEY_up_ref(key) == 1 ? key : NULL;
 	d = dkim_sign(s->lib, (const unsigned char *)qid, NULL, sel->pem,
 	    (const unsigned char *)sel->selector,
 	    (const unsigned char *)sel->domain, DKIM_CANON_RELAXED,
 	    DKIM_CANON_RELAXED, alg, -1, &st);
-	if (d == NULL)
-		return dkim_fail(NULL, st, "dkim_sign", sel, e);
+	if (d == NULL) {
+		rc = dkim_fail(NULL, st, "dkim_sign", sel, e);
+		goto done;
+	}
 	st = feed(d, msg, len);
 	if (st == DKIM_STAT_OK)
 		st = dkim_eom(d, NULL);
@@ -196,7 +288,72 @@ sign_one(struct dkim_signer *s, const struct sel *sel, const char *msg,
 	else if (append_sig(out, v, vlen) == -1)
 		rc = err_set(e, "signature too long");
 	dkim_free(d);
+done:
+	if (tl_key != NULL)
+		EVP_PKEY_free(tl_key); /* not taken: the parse did not happen */
+	else if (sel->keeps_ref)
+		EVP_PKEY_free(key); /* the reference libopendkim dropped */
+	tl_key = NULL;
+	tl_allocs = NULL;
+	for (size_t i = 0; i < allocs.n; i++)
+		free(allocs.p[i]); /* what dkim_free() left */
+	free(allocs.p);
 	return rc;
+}
+
+static int probe_index = -1;
+
+static void
+probe_freed(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (ptr != NULL)
+		*(bool *)ptr = true;
+}
+
+static void
+probe_init(void)
+{
+	probe_index =
+	    EVP_PKEY_get_ex_new_index(0, NULL, NULL, NULL, probe_freed);
+}
+
+/*
+ * Does libopendkim keep the reference to sel's key that it took for a
+ * signature? Sign a short message with a copy of the key that reports its
+ * own end: if dropping our reference does not end it, libopendkim kept its
+ * one (the Ed25519 leak), and signing must drop that for it afterwards.
+ */
+static bool
+probe_keeps_ref(struct dkim_signer *s, struct sel *sel)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	static const char msg[] = "From: <probe@example.com>\r\n\r\nprobe\r\n";
+	EVP_PKEY *k = EVP_PKEY_dup(sel->pkey);
+	bool freed = false;
+	struct buf out;
+	struct err e;
+
+	pthread_once(&once, probe_init);
+	sel->keeps_ref = false;
+	if (k == NULL || probe_index < 0 ||
+	    EVP_PKEY_set_ex_data(k, probe_index, &freed) != 1) {
+		EVP_PKEY_free(k);
+		return false;
+	}
+	buf_init(&out, 0);
+	(void)sign_one(s, sel, k, msg, strlen(msg), "probe", &out, &e);
+	buf_cleanup(&out);
+	EVP_PKEY_free(k);
+	if (freed)
+		return false;
+	EVP_PKEY_free(k);
+	return true;
 }
 
 int
@@ -208,7 +365,8 @@ dkim_signer_sign(struct dkim_signer *s, const char *domain, const char *msg,
 	for (size_t i = 0; i < s->nsel; i++) {
 		if (strcmp(s->sel[i].domain, domain) != 0)
 			continue;
-		if (sign_one(s, &s->sel[i], msg, len, qid, out, e) == -1)
+		if (sign_one(s, &s->sel[i], s->sel[i].pkey, msg, len, qid, out,
+		        e) == -1)
 			return -1;
 		n++;
 	}

@@ -1,8 +1,6 @@
 # Helpers for the posternd tests (sourced after lib.sh).
 : "${POSTERND:?POSTERND must name the posternd binary}"
 
-# libopendkim's Ed25519 key leak in the ASan build (see the file).
-export LSAN_OPTIONS="suppressions=$SOURCE_DIR/tests/integration/posternd_lsan.supp"
 RC="/usr/bin/python3 $SOURCE_DIR/tests/integration/relay_client.py"
 
 # relay_config FILE EXTRA_LISTEN...: a config with three listeners on free
