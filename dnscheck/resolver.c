@@ -22,6 +22,7 @@ struct cache_entry {
 struct resolver {
 	ldns_resolver *ldns;
 	bool recursive;
+	bool dnssec;
 	struct cache_entry **cache; /* entries never move: results are lent */
 	size_t ncache;
 	size_t cap;
@@ -31,7 +32,7 @@ struct resolver {
 };
 
 static const struct dns_result deadline_result = { DNS_ERROR,
-	"time limit reached", NULL, 0, 0, false };
+	"time limit reached", NULL, 0, 0, false, false, false, NULL };
 
 void
 resolver_opts_default(struct resolver_opts *o)
@@ -119,6 +120,7 @@ resolver_new(const struct resolver_opts *o, struct err *e)
 	r = xcalloc(1, sizeof(*r));
 	r->ldns = res;
 	r->recursive = o->recursive;
+	r->dnssec = o->dnssec;
 	r->max_queries = o->max_queries != 0 ? o->max_queries : 2000;
 	return r;
 }
@@ -129,6 +131,7 @@ result_cleanup(struct dns_result *res)
 	for (size_t i = 0; i < res->n; i++)
 		free(res->rr[i].text);
 	free(res->rr);
+	free(res->cname);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -248,6 +251,34 @@ rr_txt(const ldns_rr *rr, struct dns_rr *out)
 	out->nstrings = ldns_rr_rd_count(rr);
 }
 
+/* Cap on a TLSA record's association data (a full certificate fits). */
+#define RESOLVER_TLSA_MAX 8192
+
+/* A TLSA record's four fields (RFC 6698 2.1) as ldns parsed them. */
+static bool
+rr_tlsa(const ldns_rr *rr, struct dns_rr *out)
+{
+	const ldns_rdf *d;
+
+	if (ldns_rr_rd_count(rr) != 4)
+		return false;
+	for (size_t i = 0; i < 3; i++)
+		if (ldns_rdf_size(ldns_rr_rdf(rr, i)) != 1)
+			return false;
+	d = ldns_rr_rdf(rr, 3);
+	if (ldns_rdf_size(d) > RESOLVER_TLSA_MAX)
+		return false;
+	out->tlsa_usage = ldns_rdf2native_int8(ldns_rr_rdf(rr, 0));
+	out->tlsa_selector = ldns_rdf2native_int8(ldns_rr_rdf(rr, 1));
+	out->tlsa_mtype = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
+	out->len = ldns_rdf_size(d);
+	out->text = xmalloc(out->len + 1);
+	if (out->len > 0)
+		memcpy(out->text, ldns_rdf_data(d), out->len);
+	out->text[out->len] = '\0';
+	return true;
+}
+
 /* Convert one answer record; false when its data is unusable. */
 static bool
 rr_convert(const ldns_rr *rr, enum dns_type type, struct dns_rr *out)
@@ -259,6 +290,8 @@ rr_convert(const ldns_rr *rr, enum dns_type type, struct dns_rr *out)
 		rr_txt(rr, out);
 		return true;
 	}
+	if (type == DNS_T_TLSA)
+		return rr_tlsa(rr, out);
 	if (f == NULL)
 		return false;
 	switch (type) {
@@ -305,6 +338,12 @@ send_one(struct resolver *r, const ldns_rdf *qname, enum dns_type type,
 		return NULL;
 	}
 	ldns_pkt_set_edns_udp_size(q, RESOLVER_EDNS_SIZE);
+	if (r->dnssec) {
+		/* DO asks for the signatures; AD asks a validating resolver
+		 * to say whether it found the answer secure (RFC 6840 5.7). */
+		ldns_pkt_set_edns_do(q, true);
+		ldns_pkt_set_ad(q, true);
+	}
 	st = ldns_resolver_send_pkt(&reply, r->ldns, q);
 	if (st == LDNS_STATUS_OK && reply != NULL && ldns_pkt_tc(reply)) {
 		out->truncated = true;
@@ -394,13 +433,40 @@ answer_collect(ldns_pkt *reply, enum dns_type type, ldns_rdf **cur,
 	return false;
 }
 
+/* Whether a section of reply holds an RRSIG (the zone is signed). */
+static bool
+has_rrsig(ldns_pkt *reply)
+{
+	ldns_rr_list *secs[] = { ldns_pkt_answer(reply),
+		ldns_pkt_authority(reply) };
+
+	for (size_t s = 0; s < NELEM(secs); s++)
+		for (size_t i = 0;
+		     secs[s] != NULL && i < ldns_rr_list_rr_count(secs[s]); i++)
+			if (ldns_rr_get_type(ldns_rr_list_rr(secs[s], i)) ==
+			    LDNS_RR_TYPE_RRSIG)
+				return true;
+	return false;
+}
+
+/* After the answer: DNSSEC flags and where a CNAME chain ended. */
+static void
+lookup_finish(struct resolver *r, const ldns_rdf *qname, const ldns_rdf *cur,
+    bool secure, struct dns_result *out)
+{
+	out->secure = r->dnssec && secure && out->status != DNS_ERROR;
+	if (out->status != DNS_ERROR && ldns_dname_compare(qname, cur) != 0)
+		out->cname = rdf_name(cur);
+}
+
 /* Ask name/type, re-asking for the target when a CNAME chain leaves the
  * answer (an authoritative server answers only for its own zones). */
 static void
 lookup(struct resolver *r, const char *name, enum dns_type type,
     struct dns_result *out)
 {
-	ldns_rdf *cur = ldns_dname_new_frm_str(name);
+	ldns_rdf *cur = ldns_dname_new_frm_str(name), *qname;
+	bool secure = true;
 
 	if (cur == NULL || name[0] == '\0') {
 		out->status = DNS_ERROR;
@@ -408,10 +474,12 @@ lookup(struct resolver *r, const char *name, enum dns_type type,
 		ldns_rdf_deep_free(cur);
 		return;
 	}
+	qname = ldns_rdf_clone(cur);
 	for (int hop = 0; hop <= RESOLVER_MAX_CNAME; hop++) {
 		ldns_pkt *reply = send_one(r, cur, type, out);
 		ldns_pkt_rcode rc;
-		bool found;
+		ldns_rdf *asked;
+		bool found, moved;
 
 		if (reply == NULL) {
 			out->status = DNS_ERROR;
@@ -424,15 +492,18 @@ lookup(struct resolver *r, const char *name, enum dns_type type,
 			ldns_pkt_free(reply);
 			break;
 		}
+		secure = secure && ldns_pkt_ad(reply);
+		out->has_rrsig = out->has_rrsig || has_rrsig(reply);
+		asked = ldns_rdf_clone(cur);
 		found = answer_collect(reply, type, &cur, out);
+		moved = ldns_dname_compare(asked, cur) != 0;
+		ldns_rdf_deep_free(asked);
 		out->status = found                       ? DNS_OK
 		              : rc == LDNS_RCODE_NXDOMAIN ? DNS_NXDOMAIN
 		                                          : DNS_NODATA;
-		/* The chain left this answer: ask again for where it ends. */
-		if (!found && rc == LDNS_RCODE_NOERROR &&
-		    ldns_pkt_ancount(reply) > 0 &&
-		    ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(reply),
-		        ldns_pkt_ancount(reply) - 1)) == LDNS_RR_TYPE_CNAME) {
+		/* The chain left this answer (it may end in an RRSIG, not
+		 * the CNAME): ask again for where it ends. */
+		if (!found && rc == LDNS_RCODE_NOERROR && moved) {
 			ldns_pkt_free(reply);
 			if (hop < RESOLVER_MAX_CNAME)
 				continue;
@@ -445,6 +516,8 @@ lookup(struct resolver *r, const char *name, enum dns_type type,
 		ldns_pkt_free(reply);
 		break;
 	}
+	lookup_finish(r, qname, cur, secure, out);
+	ldns_rdf_deep_free(qname);
 	ldns_rdf_deep_free(cur);
 }
 

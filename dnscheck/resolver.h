@@ -26,6 +26,7 @@ enum dns_type {
 	DNS_T_MX = 15,
 	DNS_T_TXT = 16,
 	DNS_T_AAAA = 28,
+	DNS_T_TLSA = 52,
 	DNS_T_SPF = 99,
 };
 
@@ -43,6 +44,8 @@ struct dns_rr {
 	struct ipaddr ip; /* A, AAAA */
 	uint16_t pref;    /* MX */
 	size_t nstrings;  /* TXT: character-strings in the record */
+	/* TLSA (RFC 6698 2.1): the association data is text, len bytes */
+	uint8_t tlsa_usage, tlsa_selector, tlsa_mtype;
 };
 
 struct dns_result {
@@ -52,6 +55,12 @@ struct dns_result {
 	size_t n;
 	size_t wire_len; /* size of the answer message, bytes */
 	bool truncated;  /* the UDP answer was truncated (TCP was used) */
+	/* With resolver_opts.dnssec: every answer on the way (each CNAME hop)
+	 * had the AD bit, i.e. the validating resolver found the records (or
+	 * their absence) secure (RFC 4035 3.2.3, RFC 6840 5.8). */
+	bool secure;
+	bool has_rrsig; /* the answer carried RRSIGs (the zone is signed) */
+	char *cname;    /* where a CNAME chain ended; NULL when none */
 };
 
 struct resolver_opts {
@@ -61,6 +70,7 @@ struct resolver_opts {
 	uint64_t timeout_ms;    /* per attempt */
 	unsigned attempts;      /* tries per question, >= 1 */
 	size_t max_queries;     /* cap on questions sent (0: 2000) */
+	bool dnssec;            /* DO and AD bits on: report `secure` */
 };
 
 /* The defaults without a config: system resolver, 5 s, 3 attempts. */

@@ -4,6 +4,7 @@
 
 #include <openssl/rand.h>
 
+#include "common/addr.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "dnscheck/resolver.h"
@@ -99,6 +100,28 @@ apply_mtasts(struct attempt *a, struct resolver *r, const struct config *cfg,
 	mtasts_policy_cleanup(&pol);
 }
 
+/* The resolver as the DANE logs name it. */
+static void
+resolver_name(const struct config *cfg, char *dst, size_t len)
+{
+	if (cfg->dns.resolver_system)
+		snprintf(dst, len, "system (/etc/resolv.conf)");
+	else
+		hostport_format(&cfg->dns.resolver_hp, dst, len);
+}
+
+/* DANE (RFC 7672) for a group with tls: dane, on its MX or smart host. */
+static void
+apply_dane(struct attempt *a, struct resolver *r, const struct config *cfg,
+    struct group *g)
+{
+	char rname[300];
+
+	resolver_name(cfg, rname, sizeof(rname));
+	dane_resolve(r, rname, a->id, g->dest.mx ? g->domain : g->dest.host,
+	    g->dest.mx, g->dest.port, &g->mx, &g->dane);
+}
+
 /* Look up each group's targets (the only DNS of an attempt). */
 static void
 resolve_groups(struct attempt *a, const struct config *cfg)
@@ -108,6 +131,9 @@ resolve_groups(struct attempt *a, const struct config *cfg)
 	struct err e;
 
 	resolver_opts_from_config(&ro, cfg);
+	/* DANE needs the AD bit; the other groups do not mind it. */
+	for (size_t i = 0; i < a->ngroups; i++)
+		ro.dnssec |= a->groups[i].dest.tls == TLS_POLICY_DANE;
 	r = resolver_new(&ro, &e);
 	for (size_t i = 0; i < a->ngroups; i++) {
 		struct group *g = &a->groups[i];
@@ -124,6 +150,9 @@ resolve_groups(struct attempt *a, const struct config *cfg)
 		} else {
 			mx_resolve_host(r, g->dest.host, g->dest.port, &g->mx);
 		}
+		if (r != NULL && g->dest.tls == TLS_POLICY_DANE &&
+		    g->mx.code == 0)
+			apply_dane(a, r, cfg, g);
 	}
 	resolver_free(r);
 }
@@ -379,6 +408,7 @@ attempt_drop_groups(struct attempt *a)
 		free(gr->rcpts);
 		free(gr->crcpt);
 		mx_result_cleanup(&gr->mx);
+		dane_dest_cleanup(&gr->dane);
 	}
 	free(a->groups);
 	a->groups = NULL;

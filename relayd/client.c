@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -43,6 +44,9 @@ struct client {
 	struct client_params p;
 	char helo[256];
 	char peer[256];
+	struct dane_host dane; /* a copy of p.dane (CLIENT_TLS_DANE) */
+	char next_hop[256];
+	const char *verified; /* how the TLS peer was authenticated */
 	client_cb *cb;
 	void *arg;
 	struct bufferevent *bev;
@@ -166,6 +170,25 @@ client_new(const struct client_params *p, client_cb *cb, void *arg)
 	    p->peer_name != NULL ? p->peer_name : "?");
 	c->p.helo = c->helo;
 	c->p.peer_name = c->peer;
+	c->verified = "no";
+	if (p->tls == CLIENT_TLS_DANE && p->dane != NULL) {
+		c->dane = *p->dane;
+		c->dane.tlsa =
+		    xcalloc(p->dane->ntlsa + 1, sizeof(*c->dane.tlsa));
+		for (size_t i = 0; i < p->dane->ntlsa; i++) {
+			c->dane.tlsa[i] = p->dane->tlsa[i];
+			c->dane.tlsa[i].data =
+			    xmalloc(p->dane->tlsa[i].len + 1);
+			memcpy(c->dane.tlsa[i].data, p->dane->tlsa[i].data,
+			    p->dane->tlsa[i].len);
+		}
+		snprintf(c->next_hop, sizeof(c->next_hop), "%s",
+		    p->next_hop != NULL ? p->next_hop : "");
+	} else if (p->tls == CLIENT_TLS_DANE) {
+		c->p.tls = CLIENT_TLS_REQUIRED; /* no records: TLS at least */
+	}
+	c->p.dane = NULL;
+	c->p.next_hop = NULL;
 	c->cb = cb;
 	c->arg = arg;
 	c->done_ev = event_new(p->base, -1, 0, done_cb, c);
@@ -289,8 +312,11 @@ after_ehlo(struct client *c)
 	}
 	if (!c->tls_active && need) {
 		fail(c, 451,
-		    "4.7.5 %s does not offer STARTTLS and TLS is "
-		    "required",
+		    c->p.tls == CLIENT_TLS_DANE
+		        ? "4.7.5 DANE: %s does not offer STARTTLS and has "
+		          "TLSA records"
+		        : "4.7.5 %s does not offer STARTTLS and TLS is "
+		          "required",
 		    c->peer);
 		return;
 	}
@@ -326,6 +352,35 @@ on_helo(struct client *c)
 	after_ehlo(c);
 }
 
+/*
+ * Arm OpenSSL's DANE verifier (RFC 7671, RFC 7672 3) for ssl: SNI and the
+ * first reference identifier are the TLSA base domain, the MX host name and
+ * the next-hop domain are accepted too (DANE-TA); the records are the
+ * usable ones. -1 when none could be added.
+ */
+static int
+dane_setup(struct client *c, SSL *ssl)
+{
+	const struct dane_host *h = &c->dane;
+	size_t added = 0;
+
+	if (SSL_set_tlsext_host_name(ssl, c->dane.base) != 1 ||
+	    SSL_dane_enable(ssl, h->base) <= 0)
+		return -1;
+	/* RFC 7672 3.2.3: a wildcard is only a whole leftmost label. */
+	SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (strcasecmp(c->peer, h->base) != 0)
+		(void)SSL_add1_host(ssl, c->peer);
+	if (c->next_hop[0] != '\0' && strcasecmp(c->next_hop, h->base) != 0)
+		(void)SSL_add1_host(ssl, c->next_hop);
+	for (size_t i = 0; i < h->ntlsa; i++)
+		if (SSL_dane_tlsa_add(ssl, h->tlsa[i].usage,
+		        h->tlsa[i].selector, h->tlsa[i].mtype, h->tlsa[i].data,
+		        h->tlsa[i].len) > 0)
+			added++;
+	return added > 0 ? 0 : -1;
+}
+
 static void
 on_starttls(struct client *c)
 {
@@ -350,10 +405,20 @@ on_starttls(struct client *c)
 		fail(c, 451, "4.3.0 SSL_new failed");
 		return;
 	}
-	if (ip_parse(c->peer, &ip) == -1) {
+	if (c->p.tls == CLIENT_TLS_DANE) {
+		if (dane_setup(c, ssl) == -1) {
+			SSL_free(ssl);
+			fail(c, 451,
+			    "4.7.5 DANE: cannot use the TLSA records of %s",
+			    c->peer);
+			return;
+		}
+	} else if (ip_parse(c->peer, &ip) == -1) {
 		SSL_set_tlsext_host_name(ssl, c->peer);
 		SSL_set1_host(ssl, c->peer);
 	}
+	/* The result is checked once the handshake is done (before any
+	 * command goes out): tls_established(). */
 	SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
 	/* Socket mode on the same descriptor: libevent 2.1's TLS filter can
 	 * leave pipelined commands unsent. */
@@ -375,22 +440,52 @@ on_starttls(struct client *c)
 	set_state(c, CS_HANDSHAKE);
 }
 
+/* How the peer of ssl was authenticated: dane-ee, dane-ta, pkix or no. */
+static const char *
+tls_verified(struct client *c, SSL *ssl)
+{
+	long vr = SSL_get_verify_result(ssl);
+	uint8_t usage = 0, selector = 0, mtype = 0;
+	int depth;
+
+	if (vr != X509_V_OK || SSL_get0_peer_certificate(ssl) == NULL)
+		return "no";
+	if (c->p.tls != CLIENT_TLS_DANE)
+		return "pkix";
+	depth = SSL_get0_dane_tlsa(ssl, &usage, &selector, &mtype, NULL, NULL);
+	if (depth < 0)
+		return "no";
+	log_info("event=dane-match peer=%s base=%s tlsa=\"%u %u %u\" "
+	         "depth=%d",
+	    c->peer, c->dane.base, usage, selector, mtype, depth);
+	return dane_usage_name(usage);
+}
+
 /* The handshake is done: record what it gave, then EHLO again. */
 static void
 tls_established(struct client *c)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 	long vr = SSL_get_verify_result(ssl);
-	bool verified = vr == X509_V_OK && SSL_get0_peer_certificate(ssl);
 
 	c->tls_active = true;
+	c->verified = tls_verified(c, ssl);
 	if (c->res != NULL)
 		snprintf(c->res->tls, sizeof(c->res->tls), "%s %s verified=%s",
 		    SSL_get_version(ssl), SSL_get_cipher_name(ssl),
-		    verified ? "yes" : "no");
-	if (c->p.tls == CLIENT_TLS_VERIFY && !verified) {
+		    c->verified);
+	if (c->p.tls == CLIENT_TLS_VERIFY && strcmp(c->verified, "pkix") != 0) {
 		fail(c, 451, "4.7.5 the certificate of %s is not valid: %s",
 		    c->peer, X509_verify_cert_error_string(vr));
+		return;
+	}
+	if (c->p.tls == CLIENT_TLS_DANE && strcmp(c->verified, "no") == 0) {
+		fail(c, 451,
+		    "4.7.5 DANE: the certificate of %s matches none of its "
+		    "TLSA records (base %s): %s",
+		    c->peer, c->dane.base,
+		    vr == X509_V_OK ? "no match"
+		                    : X509_verify_cert_error_string(vr));
 		return;
 	}
 	send_ehlo(c);
@@ -676,8 +771,9 @@ client_send(struct client *c, struct client_msg *m, struct client_result *res)
 		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 
 		if (ssl != NULL)
-			snprintf(res->tls, sizeof(res->tls), "%s %s",
-			    SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+			snprintf(res->tls, sizeof(res->tls),
+			    "%s %s verified=%s", SSL_get_version(ssl),
+			    SSL_get_cipher_name(ssl), c->verified);
 	}
 	if (c->state == CS_DEAD || !c->connected) {
 		start_connect(c);
@@ -722,5 +818,8 @@ client_free(struct client *c)
 		bufferevent_free(c->bev);
 	event_free(c->done_ev);
 	free(c->rcpt_ok);
+	for (size_t i = 0; i < c->dane.ntlsa; i++)
+		free(c->dane.tlsa[i].data);
+	free(c->dane.tlsa);
 	free(c);
 }

@@ -8,6 +8,8 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "relayd/dane.h"
+
 /*
  * The outbound SMTP client (RFC 5321): one connection to one host, which
  * delivers one message at a time and can be reused for the next. It speaks
@@ -22,6 +24,8 @@ enum client_tls {
 	CLIENT_TLS_REQUIRED,      /* no STARTTLS: defer */
 	CLIENT_TLS_VERIFY,        /* required, and the certificate verified
 	                             against peer_name (MTA-STS) */
+	CLIENT_TLS_DANE,          /* required, and the certificate matching
+	                             a TLSA record (RFC 7672) */
 };
 
 struct client_rcpt {
@@ -50,7 +54,7 @@ struct client_result {
 	int code;
 	char reply[512];
 	char tls[160];    /* "TLSv1.3 TLS_AES_256_GCM_SHA384 verified=no" or
-	                     "none" */
+	                     "none"; verified=dane-ee|dane-ta|pkix|no */
 	bool retry_plain; /* opportunistic TLS failed its handshake */
 	bool reusable;    /* the connection can take another message */
 };
@@ -62,7 +66,12 @@ struct client_params {
 	const char *helo;      /* relay.hostname, borrowed */
 	const char *peer_name; /* the MX host name, borrowed (SNI, verify) */
 	enum client_tls tls;
-	SSL_CTX *ssl_ctx; /* borrowed; NULL only with CLIENT_TLS_NEVER */
+	SSL_CTX *ssl_ctx; /* borrowed; NULL only with CLIENT_TLS_NEVER; with
+	                     CLIENT_TLS_DANE, SSL_CTX_dane_enable()d */
+	/* CLIENT_TLS_DANE: the host's TLSA base domain and records, and the
+	 * next-hop domain (another accepted name, or NULL); copied */
+	const struct dane_host *dane;
+	const char *next_hop;
 	unsigned connect_timeout;
 	unsigned command_timeout; /* banner, EHLO, MAIL, RCPT: 5 min */
 	unsigned data_timeout;    /* end of data: 10 min */

@@ -29,7 +29,7 @@ struct sched {
 };
 
 struct idle {
-	char key[400]; /* destination key and address */
+	char key[700]; /* destination key and address */
 	struct client *c;
 	int64_t since;
 };
@@ -161,8 +161,11 @@ tls_ctx_for(struct delivery *d, const struct route_cfg *r)
 	t = &d->tls[d->ntls++];
 	memset(t, 0, sizeof(*t));
 	t->ctx = SSL_CTX_new(TLS_client_method());
-	if (t->ctx == NULL)
+	if (t->ctx == NULL || SSL_CTX_dane_enable(t->ctx) <= 0)
 		die(1, "SSL_CTX_new failed");
+	/* RFC 7672 3.1.1: a DANE-EE match authenticates the key alone, with
+	 * no name check (OpenSSL skips the expiry check for it). */
+	SSL_CTX_dane_set_flags(t->ctx, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
 	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
 	if (ca == NULL)
 		SSL_CTX_set_default_verify_paths(t->ctx);
@@ -186,13 +189,33 @@ client_tls_of(enum tls_policy p)
 {
 	switch (p) {
 	case TLS_POLICY_REQUIRED:
-	case TLS_POLICY_DANE: /* not built: at least require TLS */
 		return CLIENT_TLS_REQUIRED;
 	case TLS_POLICY_NONE:
 		return CLIENT_TLS_NEVER;
-	default:
+	default: /* dane: per host, see group_client_tls() */
 		return CLIENT_TLS_OPPORTUNISTIC;
 	}
+}
+
+/* The client's TLS mode for the group's current target. */
+static enum client_tls
+group_client_tls(const struct group *g, const struct dane_host **dane)
+{
+	const struct dane_host *h =
+	    dane_dest_host(&g->dane, g->mx.t[g->target].name);
+
+	*dane = NULL;
+	if (g->plain_retry)
+		return CLIENT_TLS_NEVER;
+	if (g->sts_enforce)
+		return CLIENT_TLS_VERIFY;
+	if (h != NULL && h->verdict == DANE_AUTH) {
+		*dane = h;
+		return CLIENT_TLS_DANE;
+	}
+	if (h != NULL && h->verdict == DANE_TLS_ONLY)
+		return CLIENT_TLS_REQUIRED;
+	return client_tls_of(g->dest.tls);
 }
 
 static struct client *
@@ -235,8 +258,11 @@ target_key(const struct group *g, char *dst, size_t len)
 {
 	const struct route_cfg *r = g->dest.route;
 
-	snprintf(dst, len, "%s|%s|%d|%d|%s", g->key, g->mx.t[g->target].ip,
-	    g->plain_retry, (int)g->dest.tls,
+	const struct dane_host *h =
+	    dane_dest_host(&g->dane, g->mx.t[g->target].name);
+
+	snprintf(dst, len, "%s|%s|%d|%d|%d|%s", g->key, g->mx.t[g->target].ip,
+	    g->plain_retry, (int)g->dest.tls, h != NULL ? (int)h->verdict : -1,
 	    r != NULL && r->client_certificate != NULL ? r->client_certificate
 	                                               : "-");
 }
@@ -249,7 +275,7 @@ group_try(struct group *g)
 	const struct mx_target *t = &g->mx.t[g->target];
 	const struct config *cfg = g->a->snap->cfg;
 	struct client_params p;
-	char key[400];
+	char key[700];
 
 	target_key(g, key, sizeof(key));
 	snprintf(g->mx_used, sizeof(g->mx_used), "%s[%s]", t->name, t->ip);
@@ -263,9 +289,8 @@ group_try(struct group *g)
 		p.addrlen = t->addrlen;
 		p.helo = cfg->relay.hostname;
 		p.peer_name = t->name;
-		p.tls = g->plain_retry   ? CLIENT_TLS_NEVER
-		        : g->sts_enforce ? CLIENT_TLS_VERIFY
-		                         : client_tls_of(g->dest.tls);
+		p.tls = group_client_tls(g, &p.dane);
+		p.next_hop = g->dest.mx ? g->domain : NULL;
 		p.ssl_ctx = tls_ctx_for(d, g->dest.route);
 		p.connect_timeout =
 		    (unsigned)cfg->relay.delivery.connect_timeout;
@@ -295,6 +320,15 @@ group_record(struct group *g)
 			g->reply[k] = xstrdup(reply);
 		else
 			g->reply[k] = xasprintf("%d %s", code, reply);
+		/* What DANE found goes with a deferral (postern queue show). */
+		if (code / 100 != 2 && g->dane.note[0] != '\0' &&
+		    strstr(g->reply[k], g->dane.note) == NULL) {
+			char *r =
+			    xasprintf("%s (%s)", g->reply[k], g->dane.note);
+
+			free(g->reply[k]);
+			g->reply[k] = r;
+		}
 		reply = g->reply[k];
 		metrics_count(g->a->d->srv->metrics,
 		    code / 100 == 2   ? M_DELIVERED
@@ -318,7 +352,7 @@ group_sent(struct client *c, void *arg)
 {
 	struct group *g = arg;
 	struct delivery *d = g->a->d;
-	char key[400];
+	char key[700];
 
 	target_key(g, key, sizeof(key));
 	g->client = NULL;

@@ -10,6 +10,7 @@
 
 #include "common/config.h"
 #include "relayd/client.h"
+#include "relayd/dane.h"
 #include "relayd/mx.h"
 #include "relayd/queue.h"
 #include "relayd/route.h"
@@ -33,8 +34,9 @@ struct group {
 	struct client_result res;
 	char mx_used[330]; /* "host[ip]" of the last try */
 	bool sts_enforce; /* MTA-STS enforce: TLS with a verified certificate */
-	int *code;        /* per recipient of the group: final code */
-	char **reply;     /* and reply */
+	struct dane_dest dane; /* tls: dane: the hosts' TLSA state */
+	int *code;             /* per recipient of the group: final code */
+	char **reply;          /* and reply */
 };
 
 struct attempt {

@@ -6,7 +6,7 @@ PKGS="cmake make gcc clang libclang-rt-14-dev clang-format pkg-config git
  libldns-dev ldnsutils libssl-dev openssl libcurl4-openssl-dev libjansson-dev
  libyaml-dev libevent-dev libopendkim-dev opendkim-tools libpsl-dev
  libcmocka-dev libcrypt-dev
- knot knot-dnsutils pdns-server pdns-backend-sqlite3 sqlite3
+ knot knot-dnsutils unbound pdns-server pdns-backend-sqlite3 sqlite3
  swaks python3 python3-dkim python3-nacl procps iproute2 util-linux curl
  postfix opendkim"
 
@@ -30,8 +30,8 @@ export DEBIAN_FRONTEND=noninteractive
 # postfix (make bench's comparison) must not configure a system instance.
 echo "postfix postfix/main_mailer_type select No configuration" |
     debconf-set-selections
-# Services installed here (knot, pdns, postfix, opendkim) must not start system instances:
-# the tests start their own on loopback.
+# Services installed here (knot, unbound, pdns, postfix, opendkim) must not start
+# system instances: the tests start their own on loopback.
 printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 chmod +x /usr/sbin/policy-rc.d
 trap 'rm -f /usr/sbin/policy-rc.d' EXIT

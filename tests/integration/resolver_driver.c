@@ -4,9 +4,13 @@
  * prints "NAME TYPE STATUS [records...]" per question, then the number of
  * questions sent.
  *
- * resolver_driver SERVER[:PORT] [--norec] [--timeout MS] [--deadline MS]
- *     NAME/TYPE...
+ * resolver_driver SERVER[:PORT] [--norec] [--dnssec] [--timeout MS]
+ *     [--deadline MS] NAME/TYPE...
+ *
+ * With --dnssec (DO and AD bits), each line also says "secure" (AD) or
+ * "insecure", and "rrsig" when the answer was signed.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +24,18 @@ static const struct {
 	enum dns_type type;
 } types[] = { { "A", DNS_T_A }, { "AAAA", DNS_T_AAAA }, { "TXT", DNS_T_TXT },
 	{ "MX", DNS_T_MX }, { "PTR", DNS_T_PTR }, { "NS", DNS_T_NS },
-	{ "SPF", DNS_T_SPF } };
+	{ "SPF", DNS_T_SPF }, { "TLSA", DNS_T_TLSA } };
+
+/* "u:s:m:HEX" */
+static void
+print_tlsa(const struct dns_rr *rr)
+{
+	printf(" %u:%u:%u:", rr->tlsa_usage, rr->tlsa_selector, rr->tlsa_mtype);
+	for (size_t i = 0; i < rr->len; i++)
+		printf("%02x", (unsigned char)rr->text[i]);
+}
+
+static bool dnssec;
 
 static void
 print_result(const char *q, const struct dns_result *res, enum dns_type t)
@@ -29,12 +44,19 @@ print_result(const char *q, const struct dns_result *res, enum dns_type t)
 
 	printf("%s %s%s", q, resolver_status_text(res),
 	    res->truncated ? " (tcp)" : "");
+	if (dnssec)
+		printf(" %s%s%s%s", res->secure ? "secure" : "insecure",
+		    res->has_rrsig ? " rrsig" : "",
+		    res->cname != NULL ? " cname=" : "",
+		    res->cname != NULL ? res->cname : "");
 	for (size_t i = 0; res->status == DNS_OK && i < res->n; i++) {
 		if (t == DNS_T_A || t == DNS_T_AAAA)
 			printf(" %s",
 			    ip_format(&res->rr[i].ip, ip, sizeof(ip)));
 		else if (t == DNS_T_MX)
 			printf(" %u:%s", res->rr[i].pref, res->rr[i].text);
+		else if (t == DNS_T_TLSA)
+			print_tlsa(&res->rr[i]);
 		else
 			printf(" [%s]", res->rr[i].text);
 	}
@@ -82,6 +104,8 @@ main(int argc, char **argv)
 
 		if (strcmp(argv[i], "--norec") == 0)
 			o.recursive = false;
+		else if (strcmp(argv[i], "--dnssec") == 0)
+			o.dnssec = dnssec = true;
 		else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc &&
 		         parse_u64(argv[i + 1], 1, 60000, &ms) == 0) {
 			o.timeout_ms = ms;

@@ -76,7 +76,7 @@ for _ in $(seq 1 50); do [ -f "$T/mx/000000.eml" ] && break; sleep 0.1; done
 expect_eq "enforce: delivered to the MX the policy names" "$(ls "$T/mx" | grep -c '\.eml$')" 1
 log=$(cat "$T/relay.log")
 expect_match "enforce: the policy was fetched and applied" "$log" 'event=mta-sts qid=[0-9a-f]+ domain=dest.example mode=enforce'
-expect_match "enforce: TLS with a verified certificate" "$log" 'rcpt=a@dest.example mx=mx.dest.example\[127.0.0.1\] tls="TLSv1.3 [A-Z0-9_]+ verified=yes" status=sent'
+expect_match "enforce: TLS with a verified certificate" "$log" 'rcpt=a@dest.example mx=mx.dest.example\[127.0.0.1\] tls="TLSv1.3 [A-Z0-9_]+ verified=pkix" status=sent'
 expect_match "the policy came from the well-known URL" "$(cat "$T/https.log")" '^mta-sts.dest.example /.well-known/mta-sts.txt$'
 expect_eq "the policy is cached by id" \
     "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/state/mta-sts/dest.example.json")" 20261128
