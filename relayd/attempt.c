@@ -367,6 +367,15 @@ attempt_finalize(struct attempt *a, const struct config *cfg)
 
 	/* The envelope may have changed (hold, flush): start from disk. */
 	queue_env_cleanup(&a->env);
+	if (a->forgotten) {
+		/* Every recipient delivered; the loop unlinked ID.env. */
+		a->next_due = INT64_MAX;
+		a->removed = true;
+		if (queue_remove(qpath, a->id, true, &e) == -1)
+			log_error("event=queue-remove id=%s error=\"%s\"",
+			    a->id, e.msg);
+		return;
+	}
 	if (queue_env_read(qpath, a->id, &a->env, &e) == -1) {
 		a->gone = true;
 		a->removed = true;
@@ -382,7 +391,7 @@ attempt_finalize(struct attempt *a, const struct config *cfg)
 	free(failed);
 	a->next_due = attempt_env_due(&a->env);
 	if (a->next_due == INT64_MAX) {
-		if (queue_remove(qpath, a->id, &e) == -1)
+		if (queue_remove(qpath, a->id, false, &e) == -1)
 			log_error("event=queue-remove id=%s error=\"%s\"",
 			    a->id, e.msg);
 		a->removed = true;

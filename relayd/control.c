@@ -179,7 +179,7 @@ handle(const char *path, const char *verb, const char *id)
 	if (strcmp(verb, "delete") == 0 || strcmp(verb, "hold") == 0 ||
 	    strcmp(verb, "release") == 0) {
 		if ((strcmp(verb, "delete") == 0
-		            ? queue_remove(path, id, &e)
+		            ? queue_remove(path, id, false, &e)
 		            : set_state(path, id, verb, &e)) == -1)
 			return fail_json("no such message in the queue");
 		log_info("event=control action=%s id=%s result=ok", verb, id);

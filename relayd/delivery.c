@@ -405,6 +405,41 @@ dest_active(const struct delivery *d, const char *key)
 	return n;
 }
 
+/*
+ * Every recipient of the message now delivered (or final before this
+ * attempt): unlink its envelope at once (queue_forget()), so that a crash
+ * between the destination's 250 and the worker's clean-up cannot send it
+ * again after the restart.
+ */
+static void
+forget_if_delivered(struct attempt *a)
+{
+	bool *done = xcalloc(a->env.nrcpt + 1, sizeof(*done));
+	bool all = true;
+	struct err e;
+
+	for (size_t i = 0; i < a->env.nrcpt; i++)
+		done[i] = a->env.rcpt[i].state != QUEUE_RCPT_PENDING;
+	for (size_t g = 0; g < a->ngroups; g++) {
+		const struct group *gr = &a->groups[g];
+
+		for (size_t k = 0; gr->code != NULL && k < gr->nrcpts; k++)
+			if (gr->code[k] / 100 == 2 &&
+			    gr->rcpts[k] < a->env.nrcpt)
+				done[gr->rcpts[k]] = true;
+	}
+	for (size_t i = 0; i < a->env.nrcpt; i++)
+		all = all && done[i];
+	free(done);
+	if (!all)
+		return;
+	if (queue_forget(a->snap->cfg->relay.queue.path, a->id, &e) == 0)
+		a->forgotten = true;
+	else
+		log_error("event=queue-remove id=%s error=\"%s\"", a->id,
+		    e.msg);
+}
+
 static void
 group_done(struct group *g)
 {
@@ -429,6 +464,7 @@ group_done(struct group *g)
 	}
 	if (--a->open > 0)
 		return;
+	forget_if_delivered(a);
 	workers_submit(d->workers, finalize_work, finalize_done, a);
 }
 

@@ -53,7 +53,8 @@ struct attempt {
 	bool eightbit, smtputf8;
 	struct group *groups;
 	size_t ngroups;
-	size_t open; /* groups still being delivered */
+	size_t open;    /* groups still being delivered */
+	bool forgotten; /* every recipient delivered: ID.env unlinked */
 	/* finalize's results */
 	int64_t next_due; /* INT64_MAX: nothing pending */
 	bool removed;

@@ -308,7 +308,7 @@ fsync_dir(const char *path, struct err *e)
 }
 
 int
-queue_remove(const char *path, const char *id, struct err *e)
+queue_forget(const char *path, const char *id, struct err *e)
 {
 	char file[4096];
 
@@ -317,6 +317,16 @@ queue_remove(const char *path, const char *id, struct err *e)
 	queue_file(file, sizeof(file), path, id, "env");
 	if (unlink(file) == -1)
 		return err_set(e, "%s: %s", file, strerror(errno));
+	return 0;
+}
+
+int
+queue_remove(const char *path, const char *id, bool forgotten, struct err *e)
+{
+	char file[4096];
+
+	if (!forgotten && queue_forget(path, id, e) == -1)
+		return -1;
 	if (fsync_dir(path, e) == -1)
 		return -1;
 	queue_file(file, sizeof(file), path, id, "msg");

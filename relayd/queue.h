@@ -101,8 +101,17 @@ int queue_env_read(const char *path, const char *id, struct queue_env *env,
 /* Replace PATH/ID.env atomically (tmp, fsync, rename, fsync dir). */
 int queue_env_write(const char *path, const struct queue_env *env,
     struct err *e) WUR;
-/* Remove a message: envelope first (the commit point), then the data. */
-int queue_remove(const char *path, const char *id, struct err *e) WUR;
+/*
+ * Remove a message: envelope first (the commit point), then the data.
+ * queue_forget() is the first step alone, a single unlink cheap enough for
+ * the event loop: the delivery engine takes it the moment the last
+ * recipient gets its 2xx, so that a crash after the destination's 250
+ * cannot send the message again; queue_remove() with forgotten set then
+ * does the rest (fsync of the directory, the data) on a worker.
+ */
+int queue_forget(const char *path, const char *id, struct err *e) WUR;
+int queue_remove(const char *path, const char *id, bool forgotten,
+    struct err *e) WUR;
 /* Whether id has the form of a queue id. */
 bool queue_id_is_valid(const char *id);
 /* A fresh random id into dst (QUEUE_ID_LEN + 1 bytes). */

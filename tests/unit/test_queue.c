@@ -176,6 +176,41 @@ test_recover_and_control(void **state)
 	free(dir);
 }
 
+/* Removal in two steps (queue_forget, then queue_remove with forgotten);
+ * a crash between them leaves data that recovery removes. */
+static void
+test_forget_then_remove(void **state)
+{
+	char *dir = tmpdir();
+	struct queue_env env;
+	struct err e;
+
+	(void)state;
+	sample(&env);
+	assert_int_equal(queue_env_write(dir, &env, &e), 0);
+	touch(dir, "0123456789abcdef.msg", "From: a@b\r\n\r\nx\r\n");
+	assert_int_equal(queue_forget(dir, "0123456789abcdef", &e), 0);
+	assert_false(exists(dir, "0123456789abcdef.env"));
+	assert_true(exists(dir, "0123456789abcdef.msg"));
+	/* Forgotten is gone for everyone else already. */
+	assert_int_equal(queue_env_read(dir, "0123456789abcdef", &env, &e), -1);
+	assert_int_equal(queue_forget(dir, "0123456789abcdef", &e), -1);
+	assert_int_equal(queue_forget(dir, "../x", &e), -1);
+	assert_int_equal(queue_remove(dir, "0123456789abcdef", true, &e), 0);
+	assert_false(exists(dir, "0123456789abcdef.msg"));
+	/* Not forgotten: the envelope must be there. */
+	assert_int_equal(queue_remove(dir, "0123456789abcdef", false, &e), -1);
+	/* The crash in between: recovery drops the data. */
+	assert_int_equal(queue_env_write(dir, &env, &e), 0);
+	touch(dir, "0123456789abcdef.msg", "From: a@b\r\n\r\nx\r\n");
+	assert_int_equal(queue_forget(dir, "0123456789abcdef", &e), 0);
+	assert_int_equal(queue_recover(dir, &e), 0);
+	assert_false(exists(dir, "0123456789abcdef.msg"));
+	queue_env_cleanup(&env);
+	rmdir_all(dir);
+	free(dir);
+}
+
 struct done {
 	int calls;
 	bool ok;
@@ -296,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_env_round_trip),
 		cmocka_unit_test(test_env_errors),
 		cmocka_unit_test(test_recover_and_control),
+		cmocka_unit_test(test_forget_then_remove),
 		cmocka_unit_test(test_writer),
 		cmocka_unit_test(test_group_commit),
 	};
