@@ -128,10 +128,33 @@ step_start(struct data_dec *d, char ch)
 	}
 }
 
+/* The length of the run of ordinary octets (no CR, LF or NUL) at p. */
+static size_t
+text_run(const char *p, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && p[n] != '\r' && p[n] != '\n' && p[n] != '\0')
+		n++;
+	return n;
+}
+
 bool
 data_dec_feed(struct data_dec *d, const char *p, size_t len, size_t *used)
 {
 	for (size_t i = 0; i < len; i++) {
+		if (d->state == ST_MID) {
+			/* Inside a line: the ordinary octets go in one piece.
+			 */
+			size_t n = text_run(p + i, len - i);
+
+			if (n > 0) {
+				d->line_len += n;
+				put(d, p + i, n);
+				i += n - 1;
+				continue;
+			}
+		}
 		if (d->state == ST_MID || d->state == ST_CR) {
 			step_line(d, p[i]);
 			continue;

@@ -310,6 +310,58 @@ test_data_chunks_and_size(void **state)
 	buf_cleanup(&out);
 }
 
+/* Decode in two pieces split at cut: the same as in one piece (the
+ * decoder takes runs of ordinary octets at once). */
+static void
+decode_split(const char *in, size_t len, size_t cut, struct buf *out,
+    enum data_err *err, size_t *used)
+{
+	struct data_dec d;
+	size_t u1 = 0, u2 = 0;
+	bool end;
+
+	data_dec_init(&d, out, 100, 20, false);
+	end = data_dec_feed(&d, in, cut, &u1);
+	if (!end)
+		end = data_dec_feed(&d, in + cut, len - cut, &u2);
+	*err = d.err;
+	*used = end ? u1 + u2 : SIZE_MAX;
+}
+
+static void
+test_data_split_equals_whole(void **state)
+{
+	static const char *const cases[] = { "a\r\n..b\r\n.\r\nQUIT\r\n",
+		"abc\ndef\r\n.\n.\r\n.\r\n", "a\rb\r\n.\r.\r\n.\r\n",
+		"text\0more\r\n.\r\n", "0123456789012345678\r\n.\r\n",
+		"012345678901234567\r\n.\r\n", "x\r\r\ny\r\n.\r\n",
+		"long line of text that goes on\r\n.\r\n" };
+	struct buf whole, split;
+	enum data_err ew, es;
+	size_t uw, us;
+
+	(void)state;
+	buf_init(&whole, 0);
+	buf_init(&split, 0);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		size_t len =
+		    strlen(cases[c]) + (strstr(cases[c], "text") == cases[c]
+		                               ? strlen(cases[c] + 5) + 1
+		                               : 0);
+		bool end = decode(cases[c], len, &whole, &ew, &uw);
+
+		for (size_t cut = 0; cut <= len; cut++) {
+			decode_split(cases[c], len, cut, &split, &es, &us);
+			assert_int_equal(es, ew);
+			assert_int_equal(us, end ? uw : SIZE_MAX);
+			assert_int_equal(split.len, whole.len);
+			assert_memory_equal(split.data, whole.data, whole.len);
+		}
+	}
+	buf_cleanup(&split);
+	buf_cleanup(&whole);
+}
+
 static void
 test_msg_header(void **state)
 {
@@ -353,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_reply_sequence),
 		cmocka_unit_test(test_reply_auth_and_relay),
 		cmocka_unit_test(test_data_decoder),
+		cmocka_unit_test(test_data_split_equals_whole),
 		cmocka_unit_test(test_data_chunks_and_size),
 		cmocka_unit_test(test_msg_header),
 	};
