@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "keys/keys.h"
 #include "relayd/dkim_sign.h"
+#include "unit_tmp.h"
 
 /*
  * relayd/dkim_sign.c: signatures by posternd's signer verify with
@@ -27,7 +28,7 @@
 #define DOMAIN "example.com"
 
 struct fixture {
-	char dir[64];
+	char *dir;
 	char domain[16];
 	char sel[2][16];
 	struct config cfg;
@@ -40,9 +41,7 @@ setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
 
-	if (str_copy(f->dir, sizeof(f->dir), "/tmp/test_dkim_sign.XXXXXX") ==
-	        -1 ||
-	    mkdtemp(f->dir) == NULL)
+	if ((f->dir = unit_tmp_make("test_dkim_sign")) == NULL)
 		return -1;
 	f->cfg.state_dir = f->dir;
 	f->cfg.domains = &f->dom;
@@ -58,11 +57,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char *cmd = xasprintf("rm -rf '%s'", f->dir);
 
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", f->dir);
-	free(cmd);
+	unit_tmp_remove(f->dir);
+	free(f->dir);
 	free(f);
 	return 0;
 }

@@ -14,11 +14,12 @@
 
 #include "common/util.h"
 #include "keys/keys.h"
+#include "unit_tmp.h"
 
 #define DOMAIN "example.com"
 
 struct fixture {
-	char dir[64];
+	char *dir;
 };
 
 static int
@@ -26,8 +27,7 @@ setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof(*f));
 
-	if (str_copy(f->dir, sizeof(f->dir), "/tmp/test_keys.XXXXXX") == -1 ||
-	    mkdtemp(f->dir) == NULL)
+	if ((f->dir = unit_tmp_make("test_keys")) == NULL)
 		return -1;
 	*state = f;
 	return 0;
@@ -37,11 +37,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char *cmd = xasprintf("rm -rf '%s'", f->dir);
 
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", f->dir);
-	free(cmd);
+	unit_tmp_remove(f->dir);
+	free(f->dir);
 	free(f);
 	return 0;
 }

@@ -15,23 +15,21 @@
 #include "common/util.h"
 #include "relayd/control.h"
 #include "relayd/queue.h"
+#include "unit_tmp.h"
 
 static char *
 tmpdir(void)
 {
-	char tmpl[] = "/tmp/postern-queue.XXXXXX";
+	char *dir = unit_tmp_make("postern-queue");
 
-	assert_non_null(mkdtemp(tmpl));
-	return xstrdup(tmpl);
+	assert_non_null(dir);
+	return dir;
 }
 
 static void
 rmdir_all(const char *dir)
 {
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	assert_int_equal(unit_tmp_remove(dir), 0);
 }
 
 static void
@@ -130,6 +128,17 @@ exists(const char *dir, const char *name)
 	return ok;
 }
 
+/* The sample message, committed in dir (envelope and data). */
+static void
+queued_sample(const char *dir, struct queue_env *env)
+{
+	struct err e;
+
+	sample(env);
+	assert_int_equal(queue_env_write(dir, env, &e), 0);
+	touch(dir, "0123456789abcdef.msg", "From: a@b\r\n\r\nx\r\n");
+}
+
 static void
 test_recover_and_control(void **state)
 {
@@ -138,9 +147,7 @@ test_recover_and_control(void **state)
 	struct err e;
 
 	(void)state;
-	sample(&env);
-	assert_int_equal(queue_env_write(dir, &env, &e), 0);
-	touch(dir, "0123456789abcdef.msg", "From: a@b\r\n\r\nx\r\n");
+	queued_sample(dir, &env);
 	touch(dir, "00000000000000aa.msg", "half");
 	touch(dir, "00000000000000bb.env", "orphan");
 	touch(dir, "00000000000000cc.env.tmp.99", "x");
@@ -186,9 +193,7 @@ test_forget_then_remove(void **state)
 	struct err e;
 
 	(void)state;
-	sample(&env);
-	assert_int_equal(queue_env_write(dir, &env, &e), 0);
-	touch(dir, "0123456789abcdef.msg", "From: a@b\r\n\r\nx\r\n");
+	queued_sample(dir, &env);
 	assert_int_equal(queue_forget(dir, "0123456789abcdef", &e), 0);
 	assert_false(exists(dir, "0123456789abcdef.env"));
 	assert_true(exists(dir, "0123456789abcdef.msg"));
