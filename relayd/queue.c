@@ -327,8 +327,6 @@ queue_remove(const char *path, const char *id, bool forgotten, struct err *e)
 
 	if (!forgotten && queue_forget(path, id, e) == -1)
 		return -1;
-	if (fsync_dir(path, e) == -1)
-		return -1;
 	queue_file(file, sizeof(file), path, id, "msg");
 	if (unlink(file) == -1 && errno != ENOENT)
 		return err_set(e, "%s: %s", file, strerror(errno));

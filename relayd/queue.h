@@ -107,7 +107,11 @@ int queue_env_write(const char *path, const struct queue_env *env,
  * the event loop: the delivery engine takes it the moment the last
  * recipient gets its 2xx, so that a crash after the destination's 250
  * cannot send the message again; queue_remove() with forgotten set then
- * does the rest (fsync of the directory, the data) on a worker.
+ * removes the data on a worker. Removals are not fsynced (a flush per
+ * delivered message): after a power failure, not a crash of posternd, a
+ * delivered message may come back and go again; never the reverse. The
+ * journal keeps the order of the two unlinks, and recovery removes data
+ * left without its envelope.
  */
 int queue_forget(const char *path, const char *id, struct err *e) WUR;
 int queue_remove(const char *path, const char *id, bool forgotten,
