@@ -21,6 +21,16 @@ start_sink mx --starttls "$T/chain.pem" "$T/mx-ta.dane.example.key"
 PORT=$SINK_PORT
 start_sink notls
 NOTLS_PORT=$SINK_PORT
+# A smart host whose self-signed certificate names another host and
+# expired yesterday: DANE-EE checks neither (RFC 7672 3.1.1).
+openssl req -new -newkey rsa:2048 -nodes -subj "/CN=not-the-mx.example" \
+    -keyout "$T/old.key" -out "$T/old.csr" 2>/dev/null
+openssl x509 -req -in "$T/old.csr" -signkey "$T/old.key" -days -1 \
+    -out "$T/old.pem" 2>/dev/null
+start_sink old --starttls "$T/old.pem" "$T/old.key"
+OLD_PORT=$SINK_PORT
+oldspki=$(openssl x509 -in "$T/old.pem" -pubkey -noout |
+    openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
 spki=$(openssl x509 -in "$T/mx-ta.dane.example.pem" -pubkey -noout |
     openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
 ca=$(openssl x509 -in "$T/ca.pem" -outform DER | sha256sum | cut -d' ' -f1)
@@ -30,11 +40,14 @@ mkdir -p "$T/zones" "$T/sign"
 z="$T/sign/dane.example.zone"
 {
 	printf '$ORIGIN dane.example.\n$TTL 60\n@ SOA ns hostmaster 1 3600 600 86400 60\n@ NS ns\nns A 127.0.0.1\n'
-	for h in ee ta bad none bogus pkix plain; do printf 'mx-%s A 127.0.0.1\n' "$h"; done
+	for h in ee ta bad none bogus pkix plain old; do printf 'mx-%s A 127.0.0.1\n' "$h"; done
 	printf 'ee MX 10 mx-ee\n_%s._tcp.mx-ee TLSA 3 1 1 %s\n' "$PORT" "$spki"
 	printf 'ta MX 10 mx-ta\n_%s._tcp.mx-ta TLSA 2 0 1 %s\n' "$PORT" "$ca"
 	printf 'bad MX 10 mx-bad\n_%s._tcp.mx-bad TLSA 3 1 1 %s\n' "$PORT" "$wrong"
 	printf 'next MX 10 mx-bad\nnext MX 20 mx-ee\n'
+	# An MX host that is a CNAME: the TLSA base is the target's name.
+	printf 'alias MX 10 mx-alias\nmx-alias CNAME mx-ee\n'
+	printf '_%s._tcp.mx-old TLSA 3 1 1 %s\n' "$OLD_PORT" "$oldspki"
 	printf 'notlsa MX 10 mx-none\n'
 	printf 'bogus MX 10 mx-bogus\n_%s._tcp.mx-bogus TLSA 3 1 1 %s\n' "$PORT" "$spki"
 	printf 'pkix MX 10 mx-pkix\n_%s._tcp.mx-pkix TLSA 1 1 1 %s\n' "$PORT" "$spki"
@@ -116,6 +129,7 @@ s = s.replace("  queue: { path: $T/queue }", '''  queue: { path: $T/queue, retry
   delivery: { port: $PORT, tls: dane, connect_timeout: 2s }
   routes:
     - { domains: [nostarttls.example], via: "mx-plain.dane.example:$NOTLS_PORT", tls: dane }
+    - { domains: [expired.example], via: "mx-old.dane.example:$OLD_PORT", tls: dane }
   gate: { mode: off }''')
 open(p, "w").write(s)
 PY
@@ -159,6 +173,17 @@ expect_match "mismatch at the best MX: the next MX (matching) is used" "$(wait_l
 expect_match "mismatch at the best MX: it was tried first" "$(grep "qid=$id" "$T/relay.log")" \
     'event=delivery-try qid=[0-9a-f]+ mx=mx-bad.dane.example\[127.0.0.1\] result="4.7.5 DANE'
 
+id=$(send k@alias.dane.example)
+expect_match "CNAME'd MX host: delivered, verified=dane-ee" "$(wait_line "$id")" \
+    'rcpt=k@alias.dane.example mx=mx-alias.dane.example\[127.0.0.1\] tls="[^"]* verified=dane-ee" status=sent'
+expect_match "CNAME'd MX host: the TLSA base is the CNAME's target" "$(cat "$T/relay.log")" \
+    'event=dane-match peer=mx-alias.dane.example base=mx-ee.dane.example tlsa="3 1 1" depth=0'
+
+id=$(send l@expired.example)
+expect_match "DANE-EE: an expired certificate naming another host is accepted" "$(wait_line "$id")" \
+    'rcpt=l@expired.example mx=mx-old.dane.example\[127.0.0.1\] tls="[^"]* verified=dane-ee" status=sent'
+expect_eq "DANE-EE, expired certificate: the sink got it" "$(mails old)" 1
+
 id=$(send e@nostarttls.example)
 expect_match "no STARTTLS with TLSA: deferred" "$(wait_line "$id")" \
     'rcpt=e@nostarttls.example mx=mx-plain.dane.example\[127.0.0.1\] tls="none" status=deferred reply="451 4.7.5 DANE: mx-plain.dane.example does not offer STARTTLS and has TLSA records"'
@@ -186,7 +211,7 @@ expect_match "unsigned zone: opportunistic TLS" "$(wait_line "$id")" \
 expect_match "unsigned zone: the insecure line" "$(grep "qid=$id" "$T/relay.log")" \
     "event=dane qid=$id domain=plain.example result=insecure reason=\"the MX records are not DNSSEC-secure"
 expect_eq "every message went over TLS" "$(rcpts | grep -c '"tls": false')" 0
-expect_eq "delivered: ee, ta, next, notlsa, pkix, plain" "$(mails mx)" 6
+expect_eq "delivered: ee, ta, next, alias, notlsa, pkix, plain" "$(mails mx)" 7
 
 # posternd asking Knot itself: signed answers without the AD bit.
 kill "$RELAY_PID"
