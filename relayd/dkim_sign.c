@@ -26,8 +26,7 @@ struct sel {
 	struct dkim_key *key;
 	unsigned char *pem; /* NUL-terminated copy for dkim_sign(); wiped */
 	size_t pem_len;
-	EVP_PKEY *pkey; /* the parsed key handed to libopendkim */
-	bool keeps_ref; /* libopendkim does not free it: we do */
+	bool keeps_ref; /* libopendkim keeps its key reference: we drop it */
 };
 
 struct dkim_signer {
@@ -142,7 +141,6 @@ add_selector(struct dkim_signer *s, const struct config *cfg,
 	memcpy(n->pem, k, len);
 	n->pem[len] = '\0';
 	n->pem_len = len;
-	n->pkey = keys_pkey(key);
 	n->keeps_ref = probe_keeps_ref(s, n);
 	log_info("event=dkim_key domain=%s selector=%s algorithm=%s "
 	         "result=loaded",
@@ -334,7 +332,7 @@ probe_keeps_ref(struct dkim_signer *s, struct sel *sel)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	static const char msg[] = "From: <probe@example.com>\r\n\r\nprobe\r\n";
-	EVP_PKEY *k = EVP_PKEY_dup(sel->pkey);
+	EVP_PKEY *k = EVP_PKEY_dup(keys_pkey(sel->key));
 	bool freed = false;
 	struct buf out;
 	struct err e;
@@ -365,8 +363,8 @@ dkim_signer_sign(struct dkim_signer *s, const char *domain, const char *msg,
 	for (size_t i = 0; i < s->nsel; i++) {
 		if (strcmp(s->sel[i].domain, domain) != 0)
 			continue;
-		if (sign_one(s, &s->sel[i], s->sel[i].pkey, msg, len, qid, out,
-		        e) == -1)
+		if (sign_one(s, &s->sel[i], keys_pkey(s->sel[i].key), msg, len,
+		        qid, out, e) == -1)
 			return -1;
 		n++;
 	}
