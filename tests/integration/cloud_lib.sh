@@ -59,10 +59,28 @@ paused_garbage() {
 SPF='v=spf1 include:spf.protection.outlook.com -all'
 SPF2='v=spf1 include:spf.protection.outlook.com ip4:50.60.70.80 -all'
 
+# cloud_seed OPEN CLOSE: the records cloud_scenario expects, in the fakes'
+# seed format, each TXT value between OPEN and CLOSE (how that API stores
+# it: bare, quoted, in a JSON array). A test adds its own records after.
+cloud_seed() {
+	local o=$1 c=$2 v
+	printf 'zone %s\n' example.com sub.example.com 'hidden.example hidden' \
+	    other.test
+	for v in "$SPF" MS=ms12345678 verify=one; do
+		printf 'example.com TXT 3600 %s%s%s\n' "$o" "$v" "$c"
+	done
+	printf 'sub.example.com TXT 300 %sv=spf1 -all%s\n' "$o" "$c"
+}
+
+# The apex's MX and Microsoft's DKIM CNAME, as a Microsoft 365 zone has.
+M365_RECORDS='example.com MX 3600 0 example-com.mail.protection.outlook.com
+selector1._domainkey.example.com CNAME 3600 selector1-example-com._domainkey.example.onmicrosoft.com'
+
 # cloud_scenario PROVIDER MS-MATCH: the common scenario against the
-# provider entry PROVIDER of $T/postern.yaml; the seed has example.com
-# (apex TXT: the SPF, MS=ms12345678, verify=one), sub.example.com, and a
-# hidden zone hidden.example. MS-MATCH: how the fake stores MS= (grep -F).
+# provider entry PROVIDER of $T/postern.yaml, the fake seeded by cloud_seed:
+# example.com (apex TXT: the SPF, MS=ms12345678, verify=one),
+# sub.example.com, and a hidden zone hidden.example. MS-MATCH: how the fake
+# stores MS= (grep -F).
 cloud_scenario() {
 	local p=$1 ms=$2 before after rec zone stale start
 

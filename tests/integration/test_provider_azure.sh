@@ -11,16 +11,7 @@ TYPE=azure
 KEEP_IDS=2 # a PUT replaces the whole set: ttl and value compared
 SECRET=az-secret-$RANDOM$RANDOM-value
 SUB=11111111-2222-3333-4444-555555555555
-cat >"$T/seed" <<EOF
-zone example.com
-zone sub.example.com
-zone hidden.example hidden
-zone other.test
-example.com TXT 3600 ["$SPF"]
-example.com TXT 3600 ["MS=ms12345678"]
-example.com TXT 3600 ["verify=one"]
-sub.example.com TXT 300 ["v=spf1 -all"]
-EOF
+cloud_seed '["' '"]' >"$T/seed"
 FAKE_AZURE_CLIENT_SECRET=$SECRET start_fake azure "$T/seed" --tenant tenant-1 \
     --client-id app-1 --subscription $SUB --resource-group dns-rg \
     --token-lifetime 3

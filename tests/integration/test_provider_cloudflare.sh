@@ -8,18 +8,7 @@ source "$SOURCE_DIR/tests/integration/cloud_lib.sh"
 
 TYPE=cloudflare
 TOKEN=cf-token-$RANDOM$RANDOM-secret
-cat >"$T/seed" <<EOF
-zone example.com
-zone sub.example.com
-zone hidden.example hidden
-zone other.test
-example.com TXT 3600 $SPF
-example.com TXT 3600 MS=ms12345678
-example.com TXT 3600 verify=one
-example.com MX 3600 0 example-com.mail.protection.outlook.com
-selector1._domainkey.example.com CNAME 3600 selector1-example-com._domainkey.example.onmicrosoft.com
-sub.example.com TXT 300 v=spf1 -all
-EOF
+{ cloud_seed '' ''; echo "$M365_RECORDS"; } >"$T/seed"
 FAKE_CLOUDFLARE_TOKEN=$TOKEN start_fake cloudflare "$T/seed"
 export CF_TOKEN=$TOKEN
 
