@@ -13,6 +13,7 @@
 
 #include "common/config.h"
 #include "common/util.h"
+#include "unit.h"
 
 static const char minimal[] = "relay:\n"
                               "  hostname: Relay.Example.com\n"
@@ -23,20 +24,6 @@ static const char minimal[] = "relay:\n"
                               "  - { name: Example.com., provider: main }\n"
                               "providers:\n"
                               "  main: { type: manual }\n";
-
-static struct config *
-load(const char *text)
-{
-	struct config *cfg = NULL;
-	struct buf errors;
-
-	buf_init(&errors, 0);
-	if (config_load_string("t.yaml", text, strlen(text), &cfg, &errors) ==
-	    -1)
-		fail_msg("unexpected errors:\n%s", errors.data);
-	buf_cleanup(&errors);
-	return cfg;
-}
 
 /* Load text that must fail; returns the errors (caller frees). */
 static char *
@@ -155,7 +142,7 @@ test_template(void **state)
 static void
 test_defaults(void **state)
 {
-	struct config *cfg = load(minimal);
+	struct config *cfg = unit_config(minimal);
 	const struct relay_cfg *r = &cfg->relay;
 	const struct domain_cfg *d = &cfg->domains[0];
 
@@ -203,7 +190,7 @@ test_users_default_senders(void **state)
 	    "  - { name: example.com, provider: p, dkim: [] }\n"
 	    "  - { name: example.org, provider: p }\n"
 	    "providers: { p: { type: manual } }\n");
-	cfg = load(text);
+	cfg = unit_config(text);
 	assert_int_equal(cfg->relay.users[0].senders.n, 2);
 	assert_string_equal(cfg->relay.users[0].senders.v[0], "*@example.com");
 	assert_string_equal(cfg->relay.users[0].senders.v[1], "*@example.org");
@@ -239,7 +226,7 @@ test_secrets(void **state)
 	    "endpoint: \"http://127.0.0.1:1/client/v4\" }\n"
 	    "  aws: { type: route53 }\n",
 	    minimal, path);
-	cfg = load(text);
+	cfg = unit_config(text);
 	unlink(path);
 	unsetenv("AWS_ACCESS_KEY_ID");
 	unsetenv("AWS_SECRET_ACCESS_KEY");
@@ -257,7 +244,7 @@ test_secrets(void **state)
 static void
 test_resolver_override(void **state)
 {
-	struct config *cfg = load(minimal);
+	struct config *cfg = unit_config(minimal);
 	struct err e;
 
 	(void)state;

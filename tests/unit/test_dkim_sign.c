@@ -15,7 +15,7 @@
 #include "common/util.h"
 #include "keys/keys.h"
 #include "relayd/dkim_sign.h"
-#include "unit_tmp.h"
+#include "unit.h"
 
 /*
  * relayd/dkim_sign.c: signatures by posternd's signer verify with

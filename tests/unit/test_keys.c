@@ -14,7 +14,7 @@
 
 #include "common/util.h"
 #include "keys/keys.h"
-#include "unit_tmp.h"
+#include "unit.h"
 
 #define DOMAIN "example.com"
 

@@ -11,6 +11,7 @@
 #include "common/config.h"
 #include "common/util.h"
 #include "provision/provider.h"
+#include "unit.h"
 
 static const char yaml[] =
     "relay:\n"
@@ -34,15 +35,7 @@ static const char yaml[] =
 static struct config *
 load(void)
 {
-	struct config *cfg = NULL;
-	struct buf errors;
-
-	buf_init(&errors, 0);
-	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml), &cfg,
-	                     &errors),
-	    0);
-	buf_cleanup(&errors);
-	return cfg;
+	return unit_config(yaml);
 }
 
 static const struct provider_cfg *

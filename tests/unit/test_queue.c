@@ -15,7 +15,7 @@
 #include "common/util.h"
 #include "relayd/control.h"
 #include "relayd/queue.h"
-#include "unit_tmp.h"
+#include "unit.h"
 
 static char *
 tmpdir(void)

@@ -9,6 +9,7 @@
 #include "common/buf.h"
 #include "dnscheck/resolver.h"
 #include "dnscheck/text.h"
+#include "unit.h"
 
 static void
 test_reverse_names(void **state)
@@ -36,15 +37,10 @@ test_opts_from_config(void **state)
 	    "}] }\n"
 	    "domains: [{ name: example.com, provider: m }]\n"
 	    "providers: { m: { type: manual } }\n";
+	struct config *cfg = unit_config(yaml);
 	struct resolver_opts o;
-	struct config *cfg;
-	struct buf errs;
 
 	(void)state;
-	buf_init(&errs, 0);
-	assert_int_equal(config_load_string("t.yaml", yaml, strlen(yaml), &cfg,
-	                     &errs),
-	    0);
 	resolver_opts_from_config(&o, cfg);
 	assert_false(o.system);
 	assert_int_equal(o.server.port, 5353);
@@ -52,7 +48,6 @@ test_opts_from_config(void **state)
 	assert_int_equal(o.attempts, 1);
 	assert_true(o.recursive);
 	config_free(cfg);
-	buf_cleanup(&errs);
 	resolver_opts_default(&o);
 	assert_true(o.system);
 	assert_int_equal(o.attempts, 3);

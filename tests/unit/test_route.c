@@ -10,6 +10,7 @@
 
 #include "common/config.h"
 #include "relayd/route.h"
+#include "unit.h"
 
 static const char routes_yaml[] =
     "relay:\n"
@@ -24,24 +25,10 @@ static const char routes_yaml[] =
     "    - { domains: [partner.net], via: \"smtp.partner.net:587\" }\n"
     "    - { domains: [\"*\"], via: mx }\n";
 
-static struct config *
-load(const char *text)
-{
-	struct config *cfg = NULL;
-	struct buf errors;
-
-	buf_init(&errors, 0);
-	if (config_load_string("t.yaml", text, strlen(text), &cfg, &errors) ==
-	    -1)
-		fail_msg("%s", errors.data);
-	buf_cleanup(&errors);
-	return cfg;
-}
-
 static void
 test_routes(void **state)
 {
-	struct config *cfg = load(routes_yaml);
+	struct config *cfg = unit_config(routes_yaml);
 	struct route_dest d;
 	char key[300];
 
