@@ -60,38 +60,16 @@ gandi_errtext(const char *body, size_t len)
 	return buf_steal(&b, NULL);
 }
 
-static json_t *
-gandi_array(const char *body, size_t len, size_t *n, struct err *e)
+/* One domain of the /domains answer into out. */
+static int
+gandi_domain(json_t *x, struct cloud_items *out, struct err *e)
 {
-	json_t *j = http_json_load(body, len, JSON_ARRAY, e);
+	json_t *f = json_object_get(x, "fqdn");
 
-	if (j != NULL)
-		*n = json_array_size(j);
-	return j;
-}
-
-int
-gandi_decode_domains(const char *body, size_t len, struct cloud_items *out,
-    size_t *n, struct err *e)
-{
-	json_t *j = gandi_array(body, len, n, e), *x;
-	size_t i;
-	int rc = 0;
-
-	if (j == NULL)
-		return PROVIDER_ERR_PERM;
-	json_array_foreach(j, i, x)
-	{
-		json_t *f = json_object_get(x, "fqdn");
-
-		if (!json_is_string(f)) {
-			rc = err_set(e, "a domain lacks \"fqdn\"");
-			break;
-		}
-		cloud_items_add(out, NULL, json_string_value(f), 0);
-	}
-	json_decref(j);
-	return rc == 0 ? PROVIDER_OK : PROVIDER_ERR_PERM;
+	if (!json_is_string(f))
+		return err_set(e, "a domain lacks \"fqdn\"");
+	cloud_items_add(out, NULL, json_string_value(f), 0);
+	return 0;
 }
 
 /* The values of one record set into out when it is TXT. */
@@ -120,19 +98,36 @@ gandi_rrset(json_t *x, struct cloud_items *out, struct err *e)
 	return 0;
 }
 
-int
-gandi_decode_rrsets(const char *body, size_t len, struct cloud_items *out,
-    size_t *n, struct err *e)
+/* An answer that is a JSON array, decoded element by element by one. */
+static int
+gandi_decode(const char *body, size_t len, struct cloud_items *out, size_t *n,
+    int (*one)(json_t *x, struct cloud_items *out, struct err *e),
+    struct err *e)
 {
-	json_t *j = gandi_array(body, len, n, e), *x;
+	json_t *j = http_json_load(body, len, JSON_ARRAY, e), *x;
 	size_t i;
 	int rc = 0;
 
 	if (j == NULL)
 		return PROVIDER_ERR_PERM;
-	json_array_foreach(j, i, x) if (rc == 0) rc = gandi_rrset(x, out, e);
+	*n = json_array_size(j);
+	json_array_foreach(j, i, x) if (rc == 0) rc = one(x, out, e);
 	json_decref(j);
 	return rc == 0 ? PROVIDER_OK : PROVIDER_ERR_PERM;
+}
+
+int
+gandi_decode_domains(const char *body, size_t len, struct cloud_items *out,
+    size_t *n, struct err *e)
+{
+	return gandi_decode(body, len, out, n, gandi_domain, e);
+}
+
+int
+gandi_decode_rrsets(const char *body, size_t len, struct cloud_items *out,
+    size_t *n, struct err *e)
+{
+	return gandi_decode(body, len, out, n, gandi_rrset, e);
 }
 
 static int
