@@ -21,6 +21,7 @@ http_client_init(struct http_client *h, uint64_t timeout,
 		return err_set(e, "cannot start libcurl");
 	h->timeout = timeout;
 	h->errtext = errtext;
+	h->attempts = HTTP_ATTEMPTS;
 	return 0;
 }
 
@@ -262,11 +263,11 @@ http_request(struct http_client *h, const char *method, const char *url,
 
 	memset(r, 0, sizeof(*r));
 	buf_init(&r->body, HTTP_MAX_BODY);
-	for (a = 1; a <= HTTP_ATTEMPTS; a++) {
+	for (a = 1; a <= h->attempts; a++) {
 		rc = exchange(h, method, url, body, extra, r, e);
 		if (rc == PROVIDER_OK)
 			rc = reply_status(h, method, url, ok_status, r, e);
-		if (rc != PROVIDER_ERR_TEMP || a == HTTP_ATTEMPTS)
+		if (rc != PROVIDER_ERR_TEMP || a == h->attempts)
 			break;
 		wait = r->retry_after > 0 ? r->retry_after * 1000
 		                          : (uint64_t)250 << (a - 1);
@@ -281,8 +282,8 @@ http_request(struct http_client *h, const char *method, const char *url,
 		sleep_ms(wait);
 		waited += wait;
 	}
-	if (rc == PROVIDER_ERR_TEMP && a > HTTP_ATTEMPTS - 1)
-		err_prefix(e, "after %u attempts", HTTP_ATTEMPTS);
+	if (rc == PROVIDER_ERR_TEMP && a > h->attempts - 1)
+		err_prefix(e, "after %u attempts", h->attempts);
 	return rc;
 }
 

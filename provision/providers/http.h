@@ -11,10 +11,11 @@
 #include "common/err.h"
 
 /*
- * The HTTP side shared by the cloud DNS providers: one libcurl handle,
- * requests retried on transport errors, 429 and 5xx with backoff that
- * honours Retry-After, within a bounded total time. Secrets travel only in
- * headers (wiped on cleanup) and never appear in an error.
+ * The HTTP side shared by the providers with an HTTP API (PowerDNS and the
+ * cloud ones): one libcurl handle, requests retried on transport errors, 429
+ * and 5xx with backoff that honours Retry-After, within a bounded total
+ * time. Secrets travel only in headers (wiped on cleanup) and never appear
+ * in an error.
  */
 
 #define HTTP_MAX_BODY ((size_t)16 * 1024 * 1024)
@@ -38,6 +39,7 @@ struct http_client {
 	http_errtext_fn *errtext;
 	http_retry_fn *retryable; /* NULL: 429 and 5xx only */
 	const char *auth_hint;    /* appended to 401/403: what to check */
+	unsigned attempts;        /* HTTP_ATTEMPTS unless set after init */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
