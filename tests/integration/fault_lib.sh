@@ -13,14 +13,6 @@ fault_config() {
 	fi
 }
 
-# restart_relay CONFIG: start posternd again on the same ports.
-restart_relay() {
-	"$POSTERND" -c "$1" --foreground >>"$T/relay.log" 2>&1 &
-	RELAY_PID=$!
-	PIDS+=("$RELAY_PID")
-	wait_port "$P_PLAIN"
-}
-
 # wait_empty SECONDS: until the queue holds no message.
 wait_empty() {
 	for _ in $(seq 1 $(($1 * 10))); do

@@ -64,7 +64,7 @@ rm -f "$T/qfs/filler"
 kill "$RELAY_PID"
 wait "$RELAY_PID" 2>/dev/null
 expect_eq "the queue survived intact (five envelopes)" "$(qcount)" 5
-restart_relay "$T/postern.yaml"
+start_relay "$T/postern.yaml"
 start_sink mx --port "$DEST"
 for _ in $(seq 1 150); do
 	[ "$(qcount)" = 0 ] && break

@@ -25,7 +25,7 @@ for _ in $(seq 1 "$KILLS"); do
 	sleep 0.8
 	kill -KILL "$RELAY_PID" && kills=$((kills + 1))
 	wait "$RELAY_PID" 2>/dev/null
-	restart_relay "$T/postern.yaml"
+	start_relay "$T/postern.yaml"
 done
 wait "$SUB"
 echo "submission: $(cat "$T/submit.out"); $kills kills"
@@ -41,7 +41,7 @@ for _ in $(seq 1 "$KILLS"); do
 	[ "$(queue_count)" = 0 ] && break
 	kill -KILL "$RELAY_PID" && dkills=$((dkills + 1))
 	wait "$RELAY_PID" 2>/dev/null
-	restart_relay "$T/postern.yaml"
+	start_relay "$T/postern.yaml"
 done
 echo "backlog: $(cat "$T/submit2.out"); $dkills kills during delivery"
 if [ "$dkills" -gt 0 ]; then
