@@ -127,7 +127,10 @@ expect_eq "no bounce for a bounce: its failure makes no DSN" \
 
 # TLS required, but the smart host offers no STARTTLS: deferred, kept.
 send crm@example.com y@tls.example >/dev/null
-sleep 2
+for _ in $(seq 1 200); do
+	grep -q 'rcpt=y@tls.example .*status=deferred' "$T/relay.log" && break
+	sleep 0.1
+done
 id=$(grep 'rcpt=y@tls.example' "$T/relay.log" | head -1 | sed -n 's/.*qid=\([0-9a-f]*\).*/\1/p')
 expect_match "TLS required: deferred with the reason" \
     "$($POSTERN queue show "$id" -c "$T/postern.yaml")" '4.7.5 .* does not offer STARTTLS and TLS is required'
